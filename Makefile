@@ -1,0 +1,38 @@
+# Common tasks. `make report` and `make test` work on a fresh clone (they set up .venv first).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: report web check test bench golden clean system-check
+
+report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
+	$(BIN)/kcvs-pdf build
+
+web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs)
+	$(BIN)/kcvs-pdf build --edition web
+
+check: $(INSTALLED)  ## Report every problem in sources/ without rendering
+	$(BIN)/kcvs-pdf check
+
+test: $(INSTALLED)  ## Run the test suite
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)  ## Measure build time and peak memory (see BENCHMARKS.md)
+	$(BIN)/python benchmarks/bench.py
+
+golden: $(INSTALLED)  ## Regenerate the golden files in tests/golden/ after a reviewed change
+	KCVS_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) scripts/check_system.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+system-check:
+	@$(PYTHON) scripts/check_system.py
+
+clean:
+	rm -rf build

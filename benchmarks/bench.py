@@ -1,0 +1,85 @@
+"""Measure full builds in fresh processes: median wall time and peak memory, with the machine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "annex-corpus"
+# Usable corpus files, about 300 pages in all, standing in for a year's annexes.
+BENCH_ANNEXES = ("large-117-pages-internal-and-uri-links.pdf", "encrypted-empty-user-password.pdf",
+                 "us-letter-11-pages-with-page-labels.pdf", "mixed-page-sizes-with-images.pdf",
+                 "own-outline-bookmarks.pdf", "plain-a4-4-pages.pdf", "acroform-fields.pdf",
+                 "rotated-0-90-180-270-pages.pdf", "landscape-and-portrait-pages-with-boxes.pdf")
+
+
+def run_once(project: Path, *args: str) -> tuple[float, float]:
+    """Return wall seconds and peak resident MiB of one build in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "kcvs_pdf", "build", *args], cwd=project, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def measure(label: str, project: Path, runs: int, *args: str) -> None:
+    results = [run_once(project, *args) for _ in range(runs)]
+    walls = [wall for wall, _ in results]
+    print(f"{label:<38} median {statistics.median(walls):6.2f} s  "
+          f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs)  "
+          f"peak RSS {max(peak for _, peak in results):6.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    with tempfile.TemporaryDirectory() as temporary:
+        project = Path(temporary)
+        shutil.copytree(REPO / "sources", project / "sources", ignore=shutil.ignore_patterns("*.pdf"))
+        shutil.copytree(REPO / "layouts", project / "layouts")
+        measure("report, no annexes (fresh clone)", project, options.runs)
+        measure("web edition", project, options.runs, "--edition", "web")
+        if CORPUS.is_dir():
+            annex_dir = project / "sources" / "annexes"
+            pages = _install_bench_annexes(project, annex_dir)
+            measure(f"full edition, {pages} annex pages", project, options.runs)
+
+
+def _install_bench_annexes(project: Path, annex_dir: Path) -> int:
+    """Copy corpus files in place of the first linked annexes; return their page count."""
+    from pypdf import PdfReader
+
+    sys.path.insert(0, str(REPO / "src"))
+    from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.sources import load_report
+
+    report = load_report(project / "sources", Diagnostics())
+    names = [link.annex_file for s in report.sections for link in s.links if link.annex_file]
+    annex_dir.mkdir(parents=True, exist_ok=True)
+    pages = 0
+    for name, corpus_file in zip(dict.fromkeys(names), BENCH_ANNEXES):
+        shutil.copyfile(CORPUS / corpus_file, annex_dir / name)
+        reader = PdfReader(CORPUS / corpus_file)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages += len(reader.pages)
+    return pages
+
+
+if __name__ == "__main__":
+    main()

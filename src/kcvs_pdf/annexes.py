@@ -1,0 +1,99 @@
+"""Turn the report's links into Annexes: which are bundled, which stay online, which are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Diagnostics
+from .model import Annex, AnnexStatus, Edition, Link, Report, Section
+
+INSPECT_TIMEOUT_SECONDS = 60
+INSPECT_MEMORY_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class AnnexPlan:
+    """Annexes in the order first linked, plus the local files that were expected but absent."""
+
+    annexes: tuple[Annex, ...]
+    missing: tuple[Path, ...]
+
+
+def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: Path,
+                    diagnostics: Diagnostics, strict: bool = False) -> AnnexPlan:
+    """Decide each linked PDF's fate; inspect present files in child processes."""
+    first_links = _first_links(report)
+    local = {link.url: annex_dir / link.annex_file for link, _ in first_links}
+    present = [url for url, path in local.items() if path.is_file()]
+    verdicts = _inspect_all([local[url] for url in present], workdir) if edition is Edition.FULL else {}
+    annexes, missing, number = [], [], 0
+    for link, section in first_links:
+        path = local[link.url]
+        verdict = verdicts.get(path)
+        status, used_path, pages = AnnexStatus.ONLINE, None, 0
+        if edition is Edition.FULL and not path.is_file():
+            missing.append(path)
+            if strict:
+                diagnostics.error(section.path, 0, 0, f"annex file {_shown(path)} is missing: add it, "
+                                  "or build without --strict to list it as online", "annex.missing")
+        elif verdict is not None and not verdict["ok"]:
+            diagnostics.error(section.path, 0, 0, f"annex {_shown(path)} {verdict['problem']}",
+                              "annex.unusable")
+        elif verdict is not None:
+            for warning in verdict["warnings"]:
+                diagnostics.warning(section.path, 0, 0, f"annex {_shown(path)} {warning}",
+                                    "annex.repaired" if "repaired" in warning else "annex.warning")
+            number += 1
+            status, used_path, pages = AnnexStatus.BUNDLED, Path(verdict["path"]), verdict["pages"]
+        annexes.append(Annex(number=number if status is AnnexStatus.BUNDLED else 0,
+                             title=link.title or section.title, url=link.url, section=section,
+                             status=status, path=used_path, page_count=pages))
+    return AnnexPlan(tuple(annexes), tuple(missing))
+
+
+def _first_links(report: Report) -> list[tuple[Link, Section]]:
+    seen, links = set(), []
+    for section in report.sections:
+        for link in section.links:
+            if link.annex_file is not None and link.url not in seen:
+                seen.add(link.url)
+                links.append((link, section))
+    return links
+
+
+def _inspect_all(paths: list[Path], workdir: Path) -> dict[Path, dict]:
+    jobs = [(path, workdir / f"annex-{index}.pdf") for index, path in enumerate(paths)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return dict(zip(paths, pool.map(lambda job: inspect_in_child(*job), jobs)))
+
+
+def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,
+                     memory: int = INSPECT_MEMORY_BYTES) -> dict:
+    """Inspect path in a child process with a time and memory limit; never raise for the file's sake."""
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "kcvs_pdf.inspect_annex", str(path), str(repaired)],
+            capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory, check=False)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "problem": f"could not be read within {timeout:g} seconds "
+                "(the PDF library hangs on it): re-save it from a PDF viewer"}
+    if completed.returncode != 0:
+        cause = "ran out of memory" if "MemoryError" in completed.stderr else \
+            f"crashed (exit code {completed.returncode})"
+        return {"ok": False, "problem": f"makes the PDF reader fail: it {cause}; re-save it "
+                "from a PDF viewer"}
+    return json.loads(completed.stdout)
+
+
+def _shown(path: Path) -> str:
+    return f"'{path.parent.name}/{path.name}'"

@@ -1,0 +1,52 @@
+"""Turn a project's sources, layout and annexes into the report PDF: the spine of every build."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .annexes import collect_annexes
+from .bundle import bundle
+from .compose import STYLESHEET, compose_html
+from .errors import Diagnostics
+from .model import BuildResult, Edition, Project, Report
+from .publish import write_atomically
+from .render import render_pdf
+from .sources import load_report
+
+Progress = Callable[[str], None]
+
+
+def check(project: Project, diagnostics: Diagnostics) -> Report | None:
+    """Validate sources and layout without rendering; problems go to diagnostics."""
+    report = load_report(project.sources, diagnostics)
+    if report is not None:
+        compose_html(report, (), project.layout, Edition.FULL, diagnostics)
+    return None if diagnostics.errors else report
+
+
+def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
+          progress: Progress = lambda message: None) -> BuildResult:
+    """Build one edition of the report; raise SourceError with every problem found."""
+    progress("Checking sources and layout")
+    report = check(project, diagnostics)
+    diagnostics.raise_if_errors(strict)
+    with tempfile.TemporaryDirectory(prefix="kcvs-pdf-") as workdir:
+        progress("Inspecting annexes")
+        plan = collect_annexes(report, project.annexes, edition, Path(workdir), diagnostics, strict)
+        diagnostics.raise_if_errors(strict)
+        progress("Composing HTML")
+        composed = compose_html(report, plan.annexes, project.layout, edition, diagnostics)
+        progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
+        rendered = render_pdf(composed, (project.sources, project.layout),
+                              project.layout / STYLESHEET, diagnostics)
+        diagnostics.raise_if_errors(strict)
+        progress("Bundling annexes" if plan.annexes else "Finishing PDF")
+        writer = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"])
+        target = project.output_for(report, edition)
+        progress(f"Writing {target.name}")
+        expected = rendered.page_count + sum(annex.page_count for annex in plan.annexes)
+        size = write_atomically(writer, target, expected_pages=expected)
+    return BuildResult(path=target, page_count=len(writer.pages), size_bytes=size,
+                       annexes=plan.annexes, missing_annexes=plan.missing)

@@ -1,0 +1,99 @@
+"""Name what can go wrong in a build, with where it went wrong."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Severity(enum.Enum):
+    """How serious a diagnostic is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One located problem, printed as `path:line:col: severity: message [code]`."""
+
+    path: str
+    """File the problem is in, relative to the project where possible."""
+    line: int
+    """1-based line, 0 when the problem concerns the whole file."""
+    column: int
+    """1-based column, 0 when unknown."""
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    code: str = field(compare=False)
+    """Stable identifier of the kind of problem, e.g. `section.missing-field`."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity.value}: {self.message} [{self.code}]"
+
+
+class Diagnostics:
+    """Collect diagnostics of one run so that all are reported together."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._items: list[Diagnostic] = []
+        self._root = root
+
+    def error(self, path: Path | str, line: int, column: int, message: str, code: str) -> None:
+        """Record an error."""
+        self._add(path, line, column, Severity.ERROR, message, code)
+
+    def warning(self, path: Path | str, line: int, column: int, message: str, code: str) -> None:
+        """Record a warning."""
+        self._add(path, line, column, Severity.WARNING, message, code)
+
+    def _add(self, path, line, column, severity, message, code) -> None:
+        self._items.append(Diagnostic(self._display(path), line, column, severity, message, code))
+
+    def _display(self, path: Path | str) -> str:
+        path = Path(path)
+        if self._root is not None:
+            try:
+                return path.resolve().relative_to(self._root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    @property
+    def items(self) -> tuple[Diagnostic, ...]:
+        """Return every diagnostic, sorted by location."""
+        return tuple(sorted(self._items))
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.items if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.items if d.severity is Severity.WARNING)
+
+    def raise_if_errors(self, strict: bool = False) -> None:
+        """Raise SourceError when errors (or, if strict, warnings) were recorded."""
+        if self.errors or (strict and self.warnings):
+            raise SourceError(self.items)
+
+
+class KcvsError(Exception):
+    """Raised when the report cannot be built because of its input; never a bug."""
+
+
+class SourceError(KcvsError):
+    """Raised when sources, layout or annexes have problems; carries all of them."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class UnsafeResourceError(KcvsError):
+    """Raised when rendering asks for a file or URL the report may not read."""
+
+
+class OutputError(KcvsError):
+    """Raised when the finished PDF cannot be written or fails its final check."""

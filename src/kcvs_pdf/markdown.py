@@ -1,0 +1,109 @@
+"""Turn a section's Markdown body into safe HTML and plain text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .errors import Diagnostics
+
+_LINK_SCHEMES = ("http", "https", "mailto")
+
+
+@dataclass(frozen=True)
+class MarkdownBody:
+    """A body rendered for the layout and for checking the PDF."""
+
+    html: str
+    text: str
+
+
+def render_markdown(source: str, path: Path, first_line: int, sources: Path,
+                    diagnostics: Diagnostics) -> MarkdownBody:
+    """Render source (which starts on file line `first_line`), recording unsafe constructs."""
+    # Parse with HTML recognised so raw HTML can be reported, then render with it disabled so
+    # that nothing an author typed is passed to the renderer as markup.
+    tokens = MarkdownIt("commonmark", {"html": True}).parse(source)
+    _check(tokens, path, first_line, sources, diagnostics)
+    renderer = MarkdownIt("commonmark", {"html": False})
+    renderer.validateLink = lambda url: True
+    safe_tokens = renderer.parse(source)
+    _absolutise_images(safe_tokens, path)
+    html = renderer.renderer.render(safe_tokens, renderer.options, {})
+    return MarkdownBody(html=html, text=_plain_text(safe_tokens))
+
+
+def _check(tokens: list[Token], path: Path, first_line: int, sources: Path,
+           diagnostics: Diagnostics) -> None:
+    line = first_line
+    for token in tokens:
+        if token.map:
+            line = first_line + token.map[0]
+        if token.type in ("html_block", "html_inline"):
+            _report_html(token, path, line, diagnostics)
+        for child in token.children or ():
+            if child.type == "html_inline":
+                _report_html(child, path, line, diagnostics)
+            elif child.type == "image":
+                _check_image(child, path, line, sources, diagnostics)
+            elif child.type == "link_open":
+                _check_link(child.attrGet("href") or "", path, line, diagnostics)
+
+
+def _report_html(token: Token, path: Path, line: int, diagnostics: Diagnostics) -> None:
+    snippet = token.content.strip().splitlines()[0][:40]
+    diagnostics.error(path, line, 1, f"raw HTML '{snippet}' is not allowed: use Markdown instead "
+                      "(**bold**, *italic*, [link](https://…))", "markdown.raw-html")
+
+
+def _check_link(href: str, path: Path, line: int, diagnostics: Diagnostics) -> None:
+    scheme = urlsplit(href).scheme.lower()
+    if href.startswith("#") or scheme in _LINK_SCHEMES:
+        return
+    diagnostics.error(path, line, 1, f"link to '{href}' is not allowed: links must start with "
+                      "https://, http://, mailto: or # (a place in this report)", "markdown.link")
+
+
+def _check_image(token: Token, path: Path, line: int, sources: Path,
+                 diagnostics: Diagnostics) -> None:
+    src = token.attrGet("src") or ""
+    if not token.content.strip():
+        diagnostics.error(path, line, 1, f"image '{src}' has no alt text: describe it between the "
+                          "brackets, ![like this](image.png)", "markdown.image-alt")
+    if urlsplit(src).scheme or src.startswith("/"):
+        diagnostics.error(path, line, 1, f"image '{src}' must be a file inside sources/, given as a "
+                          "path relative to this file", "markdown.image-outside")
+        return
+    target = (path.parent / unquote(src)).resolve()
+    if not target.is_relative_to(sources.resolve()):
+        diagnostics.error(path, line, 1, f"image '{src}' is outside sources/: copy it into "
+                          "sources/ and link to the copy", "markdown.image-outside")
+    elif not target.is_file():
+        diagnostics.error(path, line, 1, f"image '{src}' does not exist (looked for {target})",
+                          "markdown.image-missing")
+
+
+def _absolutise_images(tokens: list[Token], path: Path) -> None:
+    for token in tokens:
+        for child in token.children or ():
+            src = child.attrGet("src") if child.type == "image" else None
+            if src and not urlsplit(src).scheme:
+                child.attrSet("src", (path.parent / unquote(src)).resolve().as_uri())
+
+
+def _plain_text(tokens: list[Token]) -> str:
+    paragraphs = []
+    for token in tokens:
+        if token.type == "inline":
+            paragraphs.append("".join(_child_text(c) for c in token.children or ()))
+    return "\n\n".join(paragraphs)
+
+
+def _child_text(token: Token) -> str:
+    if token.type in ("softbreak", "hardbreak"):
+        return " "
+    return token.content if token.type in ("text", "code_inline") else ""

@@ -1,0 +1,191 @@
+"""Name the values that flow between the build stages."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class Edition(enum.Enum):
+    """Which PDF to produce from the same sources."""
+
+    FULL = "full"
+    """The report with every available annex bundled after it."""
+    WEB = "web"
+    """The report alone; calls to action link to the published URLs."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A call to action: a button-like link below a section."""
+
+    label: str
+    """Text on the button, as written in the source."""
+    url: str
+    """Published URL the link points to."""
+    annex_file: str | None
+    """Local file name under `sources/annexes/` when the URL is a PDF annex."""
+    title: str | None = None
+    """Title of the linked annex when it is not the section's title."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One working group or project page of the report."""
+
+    slug: str
+    """Stable identifier, the file name without number prefix and suffix."""
+    title: str
+    """Title as printed."""
+    body_html: str
+    """Body rendered from Markdown to safe HTML."""
+    body_text: str
+    """Body as plain text, for search and for checking the PDF."""
+    links: tuple[Link, ...]
+    """Calls to action in the order written."""
+    path: Path
+    """Source file, for messages."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A group of sections with an opener page."""
+
+    number: int
+    """1-based position in the report."""
+    title: str
+    """Title as printed on the opener, in the TOC and in running heads."""
+    sections: tuple[Section, ...]
+    """Sections in reading order."""
+
+
+@dataclass(frozen=True)
+class ColophonLine:
+    """One labelled line of the colophon."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report as validated from `sources/`."""
+
+    title: str
+    subtitle: str
+    year: int
+    organisation: str
+    language: str
+    published: datetime.date
+    subject: str
+    keywords: tuple[str, ...]
+    website: str
+    chapters: tuple[Chapter, ...]
+    labels: dict[str, str]
+    """Fixed words the layout prints (e.g. the TOC heading), in the report's language."""
+    colophon: tuple[ColophonLine, ...]
+    sources: Path
+    """The sources folder the report came from."""
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """Return every section in reading order."""
+        return tuple(s for chapter in self.chapters for s in chapter.sections)
+
+    @property
+    def output_stem(self) -> str:
+        """Return the file name stem for outputs, derived from the title."""
+        return slugify(self.title)
+
+
+class AnnexStatus(enum.Enum):
+    """Whether an annex is bundled into the PDF."""
+
+    BUNDLED = "bundled"
+    """The local copy is usable and goes into the full edition."""
+    ONLINE = "online"
+    """Only the published URL is used (no local copy, a web page, or the web edition)."""
+
+
+@dataclass(frozen=True)
+class Annex:
+    """A document linked from one or more sections."""
+
+    number: int
+    """1-based position among bundled annexes, 0 when not bundled."""
+    title: str
+    """Title shown in the TOC and on the divider: the linking section's title."""
+    url: str
+    """Published URL."""
+    section: Section
+    """The section that links to it first."""
+    status: AnnexStatus
+    path: Path | None
+    """Usable local PDF (possibly repaired or decrypted), when bundled."""
+    page_count: int
+    """Pages in the annex PDF, 0 when not bundled."""
+
+    @property
+    def anchor(self) -> str:
+        """Return the named destination for the annex's first page."""
+        return f"annex-{self.number}"
+
+    @property
+    def first_label(self) -> str:
+        """Return the page label of the annex's first page."""
+        return f"B{self.number}-1"
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """The report rendered by WeasyPrint, before annexes are added."""
+
+    pdf: bytes
+    page_count: int
+    divider_pages: tuple[int, ...]
+    """0-based page index of each bundled annex's divider, in annex order."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a build reads from and writes to."""
+
+    root: Path
+    """Project folder; nothing outside it is read."""
+    sources: Path
+    layout: Path
+    output: Path | None
+    """Output file chosen on the command line, or None for `build/<name>.pdf`."""
+
+    @property
+    def annexes(self) -> Path:
+        return self.sources / "annexes"
+
+    def output_for(self, report: "Report", edition: Edition) -> Path:
+        """Return the file an edition is written to."""
+        if self.output is not None:
+            return self.output
+        suffix = "" if edition is Edition.FULL else f"-{edition.value}"
+        return self.root / "build" / f"{report.output_stem}{suffix}.pdf"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, for the summary line."""
+
+    path: Path
+    page_count: int
+    size_bytes: int
+    annexes: tuple[Annex, ...]
+    missing_annexes: tuple[Path, ...]
+    """Annex files expected in `sources/annexes/` but absent (listed as online instead)."""
+
+
+def slugify(text: str) -> str:
+    """Return a lowercase ASCII kebab-case form of text."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

@@ -1,0 +1,47 @@
+"""Turn a finished PDF into a file on disk atomically: the previous good file survives any failure."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from .errors import OutputError
+
+
+def write_atomically(writer: PdfWriter, target: Path, expected_pages: int) -> int:
+    """Write to a temporary file beside target, check it, then rename it over target.
+
+    Returns the size in bytes. The rename is atomic on one file system, so readers see either
+    the old PDF or the new one, and an interrupted build leaves the old one untouched.
+    """
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = buffer.getvalue()
+    _check(data, expected_pages, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def _check(data: bytes, expected_pages: int, target: Path) -> None:
+    try:
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+    except Exception as exc:
+        raise OutputError(f"the PDF for {target} could not be read back ({exc}); "
+                          "the previous file was kept") from exc
+    if pages != expected_pages:
+        raise OutputError(f"the PDF for {target} has {pages} pages instead of {expected_pages}; "
+                          "the previous file was kept")

@@ -1,0 +1,172 @@
+"""Turn the `sources/` folder into a validated Report, or every problem found in it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from .errors import Diagnostics
+from .fields import FieldReader
+from .markdown import render_markdown
+from .model import Chapter, ColophonLine, Link, Report, Section
+from .yamlsource import Located, load_yaml
+
+REPORT_FILE = "report.yaml"
+SECTIONS_DIR = "sections"
+ANNEXES_DIR = "annexes"
+LABELS = ("contents", "chapter", "annexes", "annex", "online", "colophon", "page")
+_SECTION_NAME = re.compile(r"(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+
+
+def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
+    """Read and validate every source file; return None when any error was recorded."""
+    sections = {}
+    for path in sorted((sources / SECTIONS_DIR).glob("*.md")):
+        section = _load_section(path, sources, diagnostics)
+        if section is None:
+            continue
+        if section.slug in sections:
+            other = sections[section.slug].path.name
+            diagnostics.error(path, 1, 1, f"duplicate section slug '{section.slug}' (also {other}): "
+                              "rename one of the two files", "section.duplicate-slug")
+            continue
+        sections[section.slug] = section
+    report = _load_report_file(sources, sections, diagnostics)
+    return None if diagnostics.errors else report
+
+
+def _load_report_file(sources: Path, sections: dict[str, Section],
+                      diagnostics: Diagnostics) -> Report | None:
+    path = sources / REPORT_FILE
+    if not path.is_file():
+        diagnostics.error(path, 0, 0, f"{REPORT_FILE} is missing: every report needs one "
+                          "(copy the one from the 2023 report and adapt it)", "report.missing-file")
+        return None
+    reader = FieldReader(path, diagnostics, "report")
+    root = load_yaml(path.read_text(encoding="utf-8"), path, diagnostics)
+    fields = reader.mapping(root, REPORT_FILE,
+                            required=("title", "year", "organisation", "language", "published",
+                                      "subject", "chapters", "labels"),
+                            optional=("subtitle", "keywords", "website", "colophon"))
+    if not fields:
+        return None
+    chapters = _chapters(reader, fields, sections)
+    labels = reader.mapping(fields.get("labels"), "labels", required=LABELS)
+    colophon = tuple(_colophon_line(reader, item) for item in reader.items(fields, "colophon"))
+    report = Report(
+        title=reader.text(fields, "title"),
+        subtitle=reader.text(fields, "subtitle", default=""),
+        year=reader.integer(fields, "year"),
+        organisation=reader.text(fields, "organisation"),
+        language=_language(reader, fields),
+        published=reader.date(fields, "published"),
+        subject=reader.text(fields, "subject"),
+        keywords=reader.text_items(fields, "keywords"),
+        website=reader.url(fields, "website") if "website" in fields else "",
+        chapters=chapters,
+        labels={name: reader.text(labels, name) for name in LABELS if name in labels},
+        colophon=colophon,
+        sources=sources,
+    )
+    return report
+
+
+def _language(reader: FieldReader, fields: dict[str, Located]) -> str | None:
+    language = reader.text(fields, "language")
+    if language is not None and not re.fullmatch(r"[a-z]{2,3}(-[A-Z]{2})?", language):
+        reader.error(fields["language"], f"'language' must be a language code such as nl-BE, "
+                     f"not '{language}'", "invalid-language")
+    return language
+
+
+def _chapters(reader: FieldReader, fields: dict[str, Located],
+              sections: dict[str, Section]) -> tuple[Chapter, ...]:
+    chapters, placed = [], {}
+    for number, item in enumerate(reader.items(fields, "chapters"), start=1):
+        chapter = reader.mapping(item, f"chapter {number}", required=("title", "sections"),
+                                 at=(item.line, item.column))
+        members = []
+        for slug_item in reader.items(chapter, "sections"):
+            slug = str(slug_item.value)
+            if slug in placed:
+                reader.error(slug_item, f"section '{slug}' is already in chapter {placed[slug]}: "
+                             "list each section in one chapter", "section-twice")
+            elif slug not in sections:
+                hint = difflib.get_close_matches(slug, sections, n=1)
+                suggestion = f": did you mean '{hint[0]}'?" if hint else \
+                    f" (no file sections/NN-{slug}.md)"
+                reader.error(slug_item, f"chapter {number} names unknown section '{slug}'{suggestion}",
+                             "unknown-section")
+            else:
+                placed[slug] = number
+                members.append(sections[slug])
+        chapters.append(Chapter(number, reader.text(chapter, "title") or "", tuple(members)))
+    for slug, section in sections.items():
+        if slug not in placed:
+            reader.diagnostics.error(section.path, 1, 1, f"section '{slug}' is in no chapter: add "
+                                     f"it to a chapter's sections in {REPORT_FILE}",
+                                     "section.no-chapter")
+    return tuple(chapters)
+
+
+def _colophon_line(reader: FieldReader, item: Located) -> ColophonLine:
+    fields = reader.mapping(item, "colophon line", required=("label", "value"), at=(item.line, item.column))
+    return ColophonLine(reader.text(fields, "label") or "", reader.text(fields, "value") or "")
+
+
+def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Section | None:
+    name = _SECTION_NAME.fullmatch(path.name)
+    if name is None:
+        diagnostics.error(path, 0, 0, "section file names must look like '07-smart-flanders.md' "
+                          "(number, dash, lowercase words joined by dashes)", "section.file-name")
+        return None
+    text = path.read_text(encoding="utf-8")
+    split = _split_front_matter(text, path, diagnostics)
+    if split is None:
+        return None
+    front, body, body_line = split
+    reader = FieldReader(path, diagnostics, "section")
+    fields = reader.mapping(load_yaml(front, path, diagnostics, first_line=2), "the front matter",
+                            required=("title",), optional=("links",))
+    links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
+    rendered = render_markdown(body, path, body_line, sources, diagnostics)
+    return Section(slug=name["slug"], title=reader.text(fields, "title") or "",
+                   body_html=rendered.html, body_text=rendered.text,
+                   links=tuple(link for link in links if link is not None), path=path)
+
+
+def _split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple[str, str, int] | None:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        diagnostics.error(path, 1, 1, "missing front matter: the file must start with a line '---', "
+                          "then 'title: …', then another '---'", "section.no-front-matter")
+        return None
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip() == "---":
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    diagnostics.error(path, 1, 1, "front matter is not closed: add a line '---' after the last "
+                      "field", "section.unclosed-front-matter")
+    return None
+
+
+def _link(reader: FieldReader, item: Located) -> Link | None:
+    fields = reader.mapping(item, "link", required=("label", "url"), optional=("title", "file"),
+                            at=(item.line, item.column))
+    label, url = reader.text(fields, "label"), reader.url(fields, "url")
+    file_name = reader.text(fields, "file") if "file" in fields else None
+    if file_name is not None and (Path(file_name).name != file_name or not file_name.endswith(".pdf")):
+        reader.error(fields["file"], f"'file' must be a PDF file name inside sources/{ANNEXES_DIR}/, "
+                     f"without folders, not '{file_name}'", "invalid-file")
+        file_name = None
+    if label is None or url is None:
+        return None
+    title = reader.text(fields, "title") if "title" in fields else None
+    return Link(label=label, url=url, annex_file=file_name or annex_file_name(url), title=title)
+
+
+def annex_file_name(url: str) -> str | None:
+    """Return the local file name of a PDF annex URL, or None for a web page."""
+    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    return name if name.lower().endswith(".pdf") else None

@@ -1,0 +1,109 @@
+"""Shared fixtures: small projects built in tmp_path and one build of the real 2023 report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kcvs_pdf.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "annex-corpus"
+FIXTURE_ANNEXES = Path(__file__).resolve().parent / "annexes"
+
+REPORT_YAML = """\
+title: "Testverslag 2023"
+year: 2023
+organisation: "Kenniscentrum Vlaamse Steden"
+language: "nl-BE"
+published: 2024-06-01
+subject: "Een klein testverslag"
+keywords: ["test"]
+website: "https://www.example.org"
+chapters:
+  - title: "Eerste hoofdstuk"
+    sections: ["alfa", "beta"]
+labels:
+  contents: "Inhoud"
+  chapter: "Hoofdstuk"
+  annexes: "Bijlagen"
+  annex: "Bijlage"
+  online: "online beschikbaar"
+  colophon: "Colofon"
+  page: "p."
+colophon:
+  - label: "Uitgave"
+    value: "Kenniscentrum Vlaamse Steden"
+"""
+
+ALFA = """\
+---
+title: "Alfa werkgroep"
+links:
+  - label: "JE VINDT HIER MEER INFORMATIE"
+    url: "https://www.example.org/docs/alfa%20bijlage.pdf"
+---
+
+De werkgroep alfa vergaderde in 2023 zes keer over stadsmonitoring.
+"""
+
+BETA = """\
+---
+title: "Beta project"
+links:
+  - label: "MEER OVER BETA"
+    url: "https://www.example.org/beta.aspx"
+---
+
+Het project beta werkte aan gegevensdeling tussen centrumsteden.
+"""
+
+
+def make_project(root: Path, files: dict[str, str] | None = None,
+                 annexes: dict[str, Path] | None = None) -> Path:
+    """Write a small valid project under root, with `files` overriding or adding files."""
+    contents = {"sources/report.yaml": REPORT_YAML, "sources/sections/01-alfa.md": ALFA,
+                "sources/sections/02-beta.md": BETA, **(files or {})}
+    for relative, text in contents.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copytree(REPO / "layouts", root / "layouts", dirs_exist_ok=True)
+    for name, source in (annexes or {}).items():
+        (root / "sources" / "annexes").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, root / "sources" / "annexes" / name)
+    return root
+
+
+def run_cli(project: Path, *args: str):
+    """Run kcvs-pdf with project as working directory; return click's Result."""
+    previous = os.getcwd()
+    os.chdir(project)
+    try:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def real_report(tmp_path_factory) -> Path:
+    """Build the real 2023 sources once through the CLI; return the PDF path."""
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(REPO / "sources", root / "sources", ignore=shutil.ignore_patterns("*.pdf"))
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    result = run_cli(root, "build")
+    assert result.exit_code == 0, result.output
+    return root / "build" / "jaarverslag-2023.pdf"
