@@ -107,3 +107,31 @@ def real_report(tmp_path_factory) -> Path:
     result = run_cli(root, "build")
     assert result.exit_code == 0, result.output
     return root / "build" / "jaarverslag-2023.pdf"
+
+
+def annex_project(root: Path, annex_files: list[Path], titles: dict[int, str] | None = None) -> Path:
+    """Write a project whose section k links to `bijlage k.pdf`, a copy of annex_files[k-1]."""
+    files: dict[str, str | None] = {"sources/sections/01-alfa.md": None, "sources/sections/02-beta.md": None}
+    slugs = []
+    for number, _ in enumerate(annex_files, start=1):
+        title = f'\n    title: "{titles[number]}"' if titles and number in titles else ""
+        files[f"sources/sections/{number:02d}-sectie-{number}.md"] = (
+            f'---\ntitle: "Sectie {number}"\nlinks:\n  - label: "DE BIJLAGE {number}"\n'
+            f'    url: "https://www.example.org/docs/bijlage%20{number}.pdf"{title}\n---\n\n'
+            f"Tekst van sectie {number} over de werking van de centrumsteden.\n")
+        slugs.append(f'"sectie-{number}"')
+    files["sources/report.yaml"] = REPORT_YAML.replace('["alfa", "beta"]', f"[{', '.join(slugs)}]")
+    annexes = {f"bijlage {number}.pdf": path for number, path in enumerate(annex_files, start=1)}
+    return make_project(root, files, annexes)
+
+
+def inherited_rotation_pdf(path: Path) -> Path:
+    """Write a 2-page PDF whose /Rotate 90 is set on the page tree, not on the pages."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(300, 400))
+    pdf.add_blank_page(page_size=(300, 400))
+    pdf.Root.Pages.Rotate = 90
+    pdf.save(path)
+    return path

@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, Fit, NameObject, NullObject
+from pypdf.generic import ArrayObject, DictionaryObject, Fit, FloatObject, NameObject, NullObject
 
 from .model import Annex, AnnexStatus, RenderedReport
 
@@ -21,11 +21,14 @@ def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: 
     for annex, start in zip(bundled, starts):
         # One reader at a time, closed before the next, so annexes are never all decoded at once.
         with PdfReader(annex.path) as reader:
+            names_before = set(_dest_names(writer))
             writer.merge(start, reader, import_outline=False)
+            _resolve_named_links(writer, reader, start, annex.page_count)
+            _drop_dest_names(writer, keep=names_before)
             if outline_parent is None:
-                outline_parent = writer.add_outline_item(annexes_label, start, fit=Fit.fit())
-            annex_item = writer.add_outline_item(f"{annex_label} {annex.number}: {annex.title}", start,
-                                                 parent=outline_parent, fit=Fit.fit())
+                outline_parent = writer.add_outline_item(title=annexes_label, page_number=start, fit=Fit.fit())
+            annex_item = writer.add_outline_item(title=f"{annex_label} {annex.number}: {annex.title}",
+                                                 page_number=start, parent=outline_parent, fit=Fit.fit())
             _copy_outline(reader, reader.outline, writer, annex_item, start)
         _point_destination(writer, annex.anchor, start)
     _label_pages(writer, rendered.divider_pages, starts, bundled)
@@ -72,8 +75,50 @@ def _copy_outline(reader: PdfReader, items: list, writer: PdfWriter, parent, off
         if page is None or page < 0:
             previous = None
             continue
-        previous = writer.add_outline_item(str(item.title), offset + page, parent=parent,
-                                           fit=_fit_of(item))
+        previous = writer.add_outline_item(title=str(item.title), page_number=offset + page,
+                                           parent=parent, fit=_fit_of(item))
+
+
+def _resolve_named_links(writer: PdfWriter, reader: PdfReader, start: int, count: int) -> None:
+    """Point the annex's links at its own pages explicitly.
+
+    Annexes made by the same tool share destination names (`page.1`, `section.2`), so links
+    that go by name would land in whichever annex claimed the name first.
+    """
+    destinations = reader.named_destinations
+    for page in writer.pages[start:start + count]:
+        for annotation in page.get("/Annots", ()) or ():
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A")
+            action = action.get_object() if action is not None else None
+            name = annotation.get("/Dest")
+            if name is None and action is not None and action.get("/S") == "/GoTo":
+                name = action.get("/D")
+            if not isinstance(name, str) or str(name) not in destinations:
+                continue
+            destination = destinations[str(name)]
+            target = reader.get_destination_page_number(destination)
+            fit = _fit_of(destination)
+            annotation[NameObject("/Dest")] = ArrayObject(
+                [writer.pages[start + target].indirect_reference, NameObject(fit.fit_type),
+                 *(NullObject() if value is None else FloatObject(value) for value in fit.fit_args)])
+            annotation.pop("/A", None)
+
+
+def _dest_names(writer: PdfWriter) -> list[str]:
+    names = writer.get_named_dest_root()
+    return [str(names[index]) for index in range(0, len(names) - 1, 2)]
+
+
+def _drop_dest_names(writer: PdfWriter, keep: set[str]) -> None:
+    names = writer.get_named_dest_root()
+    kept = ArrayObject()
+    for index in range(0, len(names) - 1, 2):
+        if str(names[index]) in keep:
+            kept.extend(names[index:index + 2])
+    names[:] = kept
 
 
 def _fit_of(destination) -> Fit:

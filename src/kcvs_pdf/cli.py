@@ -79,9 +79,8 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
         sys.exit(EXIT_FAILED)
     _print(diagnostics)
     if result.missing_annexes:
-        names = ", ".join(path.name for path in result.missing_annexes)
-        click.echo(f"{len(result.missing_annexes)} annex file(s) not in {project.annexes}: listed "
-                   f"as online ({names})", err=True)
+        click.echo(f"{len(result.missing_annexes)} annex file(s) not found in {_shown(project.annexes)}/: "
+                   "listed as online in the table of contents (--strict makes this an error)", err=True)
     bundled = sum(1 for annex in result.annexes if annex.page_count)
     click.echo(f"Wrote {_shown(result.path)}: {result.page_count} pages, "
                f"{result.size_bytes / 1_000_000:.1f} MB, {bundled} annex(es) bundled, "

@@ -8,8 +8,10 @@ that hangs or crashes a PDF library only takes this process down.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 _HEADER_WINDOW = 1024
@@ -27,12 +29,15 @@ def inspect(source: Path, repaired: Path) -> dict:
         return {"ok": False, "problem": "is truncated: it has no end-of-file marker (%%EOF), so part "
                 "of it is missing (an interrupted download?); download it again"}
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _pypdf_log() as logged:
         warnings.simplefilter("always")
         verdict = _open_with_pypdf(source)
         if verdict.get("password"):
             return {"ok": False, "problem": "requires a password to open: ask for a copy without "
                     "a password, or remove it (e.g. qpdf --decrypt)"}
+        damage = _damage(data, logged)
+        if verdict["ok"] and damage:
+            verdict = {"ok": False, "problem": damage}
         if verdict.get("encrypted") or not verdict["ok"]:
             repair = _rewrite_with_qpdf(source, repaired)
             if not repair["ok"]:
@@ -47,6 +52,33 @@ def inspect(source: Path, repaired: Path) -> dict:
     notes += [str(w.message) for w in caught]
     return {"ok": True, "pages": verdict["pages"], "path": verdict.get("path", str(source)),
             "warnings": notes}
+
+
+def _damage(data: bytes, logged: list[str]) -> str | None:
+    """Return a description of damage pypdf read past, or None."""
+    if data[data.rfind(b"%%EOF") + 5:].strip():
+        return "it has unexpected data after its end-of-file marker"
+    return logged[0] if logged else None
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pypdf_log():
+    """Collect what pypdf logs while reading: its warnings are its damage reports."""
+    handler = _Collect()
+    logging.getLogger("pypdf").addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logging.getLogger("pypdf").removeHandler(handler)
 
 
 def _open_with_pypdf(path: Path) -> dict:

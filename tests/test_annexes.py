@@ -1,0 +1,125 @@
+"""Annexes: every corpus file is bundled or refused with a message naming section, file and cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, make_project, run_cli
+from kcvs_pdf.annexes import inspect_in_child
+from pdfcheck import page_labels
+
+REFUSED = {
+    "not-a-pdf-html-error-page.pdf": "is not a PDF (it starts with '<!DOCTYPE')",
+    "truncated-download-60-percent.pdf": "is truncated: it has no end-of-file marker",
+    "encrypted-user-password-required.pdf": "requires a password",
+    "corrupt-page-tree.pdf": "is damaged beyond repair",
+}
+REPAIRED = {"broken-xref-repairable.pdf", "scan-with-junk-after-eof.pdf"}
+
+
+def fixture_or_corpus(name: str) -> Path:
+    path = FIXTURE_ANNEXES / name
+    if path.is_file():
+        return path
+    if not (CORPUS / name).is_file():
+        pytest.skip(f"{name} is only in ../shared/annex-corpus/")
+    return CORPUS / name
+
+
+def build_with_previous_pdf(project: Path, *args: str):
+    """Build after planting a 'last good' PDF; return the result and whether it survived."""
+    target = project / "build" / "testverslag-2023.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"%PDF-1.7 last good build")
+    result = run_cli(project, "build", *args)
+    leftovers = [p.name for p in target.parent.iterdir() if p.name != target.name]
+    return result, target.read_bytes() == b"%PDF-1.7 last good build" and not leftovers
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_unusable_annex_fails_the_build_naming_section_file_and_cause(tmp_path, name):
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", fixture_or_corpus(name)])
+    result, kept = build_with_previous_pdf(project)
+    assert result.exit_code == 1
+    assert f"sources/sections/02-sectie-2.md:0:0: error: annex 'annexes/bijlage 2.pdf' {REFUSED[name]}" \
+        in result.output
+    assert "[annex.unusable]" in result.output
+    assert kept, "the previous PDF was replaced or a temporary file was left behind"
+
+
+@pytest.mark.parametrize("name", sorted(REPAIRED))
+def test_damaged_but_repairable_annex_is_bundled_with_a_warning(tmp_path, name):
+    project = annex_project(tmp_path / "p", [fixture_or_corpus(name)])
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    assert "warning: annex 'annexes/bijlage 1.pdf' was damaged" in result.output
+    reader = PdfReader(project / "build" / "testverslag-2023.pdf")
+    assert "B1-1" in page_labels(reader)
+    result = run_cli(project, "build", "--strict")
+    assert result.exit_code == 1
+
+
+def test_encrypted_annex_with_empty_password_is_decrypted_and_bundled(tmp_path):
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "encrypted-empty-user-password.pdf"])
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(project / "build" / "testverslag-2023.pdf")
+    assert not reader.is_encrypted
+    assert page_labels(reader)[-1] == "B1-30"
+
+
+def test_missing_annexes_are_listed_as_online_in_one_summary_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    assert "1 annex file(s) not found in sources/annexes/: listed as online" in result.output
+    reader = PdfReader(project / "build" / "testverslag-2023.pdf")
+    toc = reader.pages[2].extract_text()
+    assert "Alfa werkgroep" in toc and "online beschikbaar" in toc
+
+
+def test_missing_annex_with_strict_is_an_error(tmp_path):
+    project = make_project(tmp_path / "p")
+    result, kept = build_with_previous_pdf(project, "--strict")
+    assert result.exit_code == 1
+    assert "sources/sections/01-alfa.md:0:0: error: annex file 'annexes/alfa bijlage.pdf' is missing" \
+        in result.output
+    assert kept
+
+
+def test_a_web_page_link_is_never_an_annex(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run_cli(project, "build", "--strict")
+    assert "beta" not in result.output
+
+
+def test_an_annex_that_hangs_the_reader_is_refused_after_the_time_limit(tmp_path):
+    verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf", timeout=0.001)
+    assert verdict == {"ok": False, "problem": "could not be read within 0.001 seconds (the PDF library "
+                       "hangs on it): re-save it from a PDF viewer"}
+
+
+def test_an_annex_that_exhausts_memory_is_refused(tmp_path):
+    verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf",
+                               memory=32 * 1024**2)
+    assert verdict["ok"] is False
+    assert verdict["problem"].startswith("makes the PDF reader fail")
+
+
+def corpus_files():
+    return sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else sorted(FIXTURE_ANNEXES.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
+    verdict = inspect_in_child(path, tmp_path / "repaired.pdf")
+    if path.name in REFUSED:
+        assert verdict["ok"] is False and verdict["problem"].startswith(REFUSED[path.name])
+    else:
+        assert verdict["ok"] is True, verdict
+        reader = PdfReader(verdict["path"])
+        assert not reader.is_encrypted
+        assert len(reader.pages) == verdict["pages"] > 0

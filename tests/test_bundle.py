@@ -1,0 +1,168 @@
+"""The full edition: annexes bundled behind the report, read back page by page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURE_ANNEXES, annex_project, inherited_rotation_pdf, run_cli
+from kcvs_pdf.bundle import annex_start_pages, page_labels as expected_labels
+from pdfcheck import links, outline, page_labels, page_texts, qpdf_problems, squash
+
+USABLE = ["own-outline-bookmarks.pdf", "rotated-0-90-180-270-pages.pdf", "acroform-fields.pdf",
+          "encrypted-empty-user-password.pdf", "landscape-and-portrait-pages-with-boxes.pdf",
+          "us-letter-11-pages-with-page-labels.pdf", "annotations-text-highlight-ink.pdf"]
+
+
+def source_reader(path: Path) -> PdfReader:
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    return reader
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bundle")
+    sources = [FIXTURE_ANNEXES / name for name in USABLE]
+    sources.append(inherited_rotation_pdf(root / "inherited-rotation.pdf"))
+    project = annex_project(root / "project", sources, titles={3: "Formulier met velden"})
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    web = run_cli(project, "build", "--edition", "web")
+    assert web.exit_code == 0, web.output
+    pdf = project / "build" / "testverslag-2023.pdf"
+    return {"pdf": pdf, "reader": PdfReader(pdf), "sources": sources, "output": result.output,
+            "web": PdfReader(project / "build" / "testverslag-2023-web.pdf")}
+
+
+def annex_starts(reader: PdfReader, count: int) -> list[int]:
+    labels = page_labels(reader)
+    return [labels.index(f"B{number}-1") for number in range(1, count + 1)]
+
+
+def test_total_pages_and_labels_are_report_then_divider_and_pages_per_annex(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    counts = [len(source_reader(path).pages) for path in sources]
+    report_pages = sum(1 for label in page_labels(reader) if label.isdigit())
+    assert len(reader.pages) == report_pages + len(counts) + sum(counts)
+    first_divider = report_pages
+    assert page_labels(reader) == expected_labels(report_pages, (first_divider,), counts)[:report_pages + 1] + \
+        page_labels(reader)[report_pages + 1:]
+    labels = page_labels(reader)
+    for number, count in enumerate(counts, start=1):
+        start = labels.index(f"B{number}")
+        assert labels[start:start + count + 1] == [f"B{number}"] + [f"B{number}-{p}" for p in range(1, count + 1)]
+
+
+def test_each_annex_keeps_its_pages_in_order_with_sizes_and_rotations(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    for start, path in zip(annex_starts(reader, len(sources)), sources):
+        original = source_reader(path)
+        for offset, page in enumerate(original.pages):
+            copy = reader.pages[start + offset]
+            assert list(copy.mediabox) == pytest.approx(list(page.mediabox), abs=1e-3), (path.name, offset)
+            assert copy.rotation == page.rotation, (path.name, offset)
+            assert squash(copy.extract_text() or "") == squash(page.extract_text() or ""), (path.name, offset)
+
+
+def test_inherited_rotation_survives(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    start = annex_starts(reader, len(sources))[-1]
+    assert [reader.pages[start + i].rotation for i in range(2)] == [90, 90]
+
+
+def test_toc_and_calls_to_action_land_on_each_annex_first_page(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    texts = page_texts(reader)
+    starts = annex_starts(reader, len(sources))
+    section_pages = {entry.title: entry.page for chapter in outline(reader)[:-1] for entry in chapter.children}
+    toc_pages = [i for i, text in enumerate(texts) if "Inhoud" in text or "Bijlagen" in text][:2]
+    for number, start in enumerate(starts, start=1):
+        toc_targets = {l.target_page for l in links(reader) if l.page in toc_pages}
+        assert start in toc_targets, number
+        cta = [l for l in links(reader) if l.page == section_pages[f"Sectie {number}"]
+               and l.target_page == start]
+        assert cta, f"call to action of section {number} does not land on B{number}-1"
+    toc_text = "".join(texts[p] for p in toc_pages)
+    assert "Bijlage 3: Formulier met velden" in toc_text
+    assert all(f"B{number}-1" in toc_text for number in range(1, len(starts) + 1))
+
+
+def test_outline_nests_annexes_and_their_own_outline_under_bijlagen(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    starts = annex_starts(reader, len(sources))
+    top = outline(reader)
+    assert [e.title for e in top] == ["Eerste hoofdstuk", "Bijlagen"]
+    annexes = top[-1].children
+    assert [a.title for a in annexes][:3] == ["Bijlage 1: Sectie 1", "Bijlage 2: Sectie 2",
+                                               "Bijlage 3: Formulier met velden"]
+    assert [a.page for a in annexes] == starts
+    for annex, start, path in zip(annexes, starts, sources):
+        original = source_reader(path)
+        assert flatten(annex.children, start) == flatten_reader(original), path.name
+
+
+def flatten(entries, start, depth=0):
+    """Return (depth, title, page within the annex) for every entry, depth first."""
+    result = []
+    for entry in entries:
+        result.append((depth, entry.title, entry.page - start))
+        result.extend(flatten(entry.children, start, depth + 1))
+    return result
+
+
+def flatten_reader(reader: PdfReader):
+    def walk(items, depth=0):
+        result = []
+        for item in items:
+            if isinstance(item, list):
+                result.extend(walk(item, depth + 1))
+            else:
+                result.append((depth, str(item.title), reader.get_destination_page_number(item)))
+        return result
+    return walk(reader.outline)
+
+
+def test_links_inside_an_annex_still_land_on_its_own_pages(bundled):
+    reader, sources = bundled["reader"], bundled["sources"]
+    start = annex_starts(reader, len(sources))[0]
+    original = source_reader(sources[0])
+    expected = sorted((l.page, l.target_page) for l in links(original))
+    count = len(original.pages)
+    bundled_links = sorted((l.page - start, l.target_page - start) for l in links(reader)
+                           if start <= l.page < start + count and l.target_page is not None)
+    assert len(expected) == 9
+    assert bundled_links == expected
+
+
+def test_form_fields_and_markup_annotations_are_kept(bundled):
+    reader = bundled["reader"]
+    fields = reader.get_fields()
+    assert len(fields) == len(source_reader(FIXTURE_ANNEXES / "acroform-fields.pdf").get_fields())
+    subtypes = {str(a.get_object()["/Subtype"]) for page in reader.pages for a in page.get("/Annots", ()) or ()}
+    assert {"/Highlight", "/Ink", "/Text", "/Widget"} <= subtypes
+
+
+def test_bundle_passes_qpdf_check(bundled):
+    assert qpdf_problems(bundled["pdf"]) == []
+
+
+def test_web_edition_has_no_annex_pages_and_links_to_urls(bundled):
+    web = bundled["web"]
+    assert all(label.isdigit() for label in page_labels(web))
+    uris = {l.uri for l in links(web) if l.uri}
+    assert {f"https://www.example.org/docs/bijlage%20{n}.pdf" for n in range(1, 9)} <= uris
+    assert "Bijlagen" not in [e.title for e in outline(web)]
+
+
+def test_annex_start_pages_add_up_previous_annexes():
+    assert annex_start_pages((10, 11, 12), [3, 1, 5]) == [11, 15, 17]
+    assert annex_start_pages((), []) == []
+
+
+def test_expected_labels_count_every_page():
+    labels = expected_labels(4, (3, 4), [2, 1])
+    assert labels == ["1", "2", "3", "B1", "B1-1", "B1-2", "B2", "B2-1"]
