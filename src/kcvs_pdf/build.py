@@ -40,10 +40,12 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         composed = compose_html(report, plan.annexes, project.layout, edition, diagnostics)
         progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
         rendered = render_pdf(composed, (project.sources, project.layout),
-                              project.layout / STYLESHEET, diagnostics)
+                              project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
         progress("Bundling annexes" if plan.annexes else "Finishing PDF")
-        writer = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"])
+        writer = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"],
+                        diagnostics)
+        diagnostics.raise_if_errors(strict)
         target = project.output_for(report, edition)
         progress(f"Writing {target.name}")
         expected = rendered.page_count + sum(annex.page_count for annex in plan.annexes)

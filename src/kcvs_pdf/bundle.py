@@ -6,13 +6,14 @@ import io
 from collections.abc import Iterator
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, Fit, FloatObject, NameObject, NullObject
+from pypdf.generic import ArrayObject, DictionaryObject, Fit, NameObject, NullObject
 
+from .errors import Diagnostics, captured_log
 from .model import Annex, AnnexStatus, RenderedReport
 
 
 def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: str,
-           annex_label: str) -> PdfWriter:
+           annex_label: str, diagnostics: Diagnostics) -> PdfWriter:
     """Insert each bundled annex after its divider page, keeping the report's structure."""
     writer = PdfWriter(clone_from=io.BytesIO(rendered.pdf))
     bundled = [annex for annex in annexes if annex.status is AnnexStatus.BUNDLED]
@@ -20,7 +21,8 @@ def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: 
     outline_parent = None
     for annex, start in zip(bundled, starts):
         # One reader at a time, closed before the next, so annexes are never all decoded at once.
-        with PdfReader(annex.path) as reader:
+        with captured_log("pypdf", annex.section.path, diagnostics, "bundle",
+                          f"annex '{annex.path.name}'"), PdfReader(annex.path) as reader:
             names_before = set(_dest_names(writer))
             writer.merge(start, reader, import_outline=False)
             _resolve_named_links(writer, reader, start, annex.page_count)
@@ -102,8 +104,7 @@ def _resolve_named_links(writer: PdfWriter, reader: PdfReader, start: int, count
             target = reader.get_destination_page_number(destination)
             fit = _fit_of(destination)
             annotation[NameObject("/Dest")] = ArrayObject(
-                [writer.pages[start + target].indirect_reference, NameObject(fit.fit_type),
-                 *(NullObject() if value is None else FloatObject(value) for value in fit.fit_args)])
+                [writer.pages[start + target].indirect_reference, NameObject(fit.fit_type), *fit.fit_args])
             annotation.pop("/A", None)
 
 

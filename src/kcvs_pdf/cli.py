@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
 from .model import Edition, Project
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 _project_options = [
     click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=Path("sources"),
@@ -43,7 +44,8 @@ def main() -> None:
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
 
-    Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use.
+    Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
+    130 interrupted (Ctrl-C).
     """
 
 
@@ -65,6 +67,8 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     project = _project(sources, layout, output)
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
+    # SIGTERM (kill, CI timeouts) unwinds like Ctrl-C, so temporary files are removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
 
     def progress(message: str) -> None:
         click.echo(f"[{next(stages)}/6] {message}…", err=True)
@@ -77,6 +81,9 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
         _print(diagnostics)
         click.secho(f"error: {error}", fg="red", err=True)
         sys.exit(EXIT_FAILED)
+    except KeyboardInterrupt:
+        click.secho("Interrupted: no PDF was written; the previous one is unchanged.", fg="red", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     _print(diagnostics)
     if result.missing_annexes:
         click.echo(f"{len(result.missing_annexes)} annex file(s) not found in {_shown(project.annexes)}/: "
@@ -103,6 +110,10 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(EXIT_FAILED)
+
+
+def _raise_interrupt():
+    raise KeyboardInterrupt
 
 
 def _project(sources: Path, layout: Path, output: Path | None) -> Project:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +79,35 @@ class Diagnostics:
         """Raise SourceError when errors (or, if strict, warnings) were recorded."""
         if self.errors or (strict and self.warnings):
             raise SourceError(self.items)
+
+
+class _DiagnosticHandler(logging.Handler):
+    def __init__(self, path: Path, diagnostics: Diagnostics, prefix: str, label: str) -> None:
+        super().__init__(logging.WARNING)
+        self.path, self.diagnostics, self.prefix, self.label = path, diagnostics, prefix, label
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = f"{self.label}: {record.getMessage().splitlines()[0]}"
+        if record.levelno >= logging.ERROR:
+            self.diagnostics.error(self.path, 0, 0, message, f"{self.prefix}.error")
+        else:
+            self.diagnostics.warning(self.path, 0, 0, message, f"{self.prefix}.warning")
+
+
+@contextmanager
+def captured_log(logger_name: str, path: Path, diagnostics: Diagnostics, prefix: str,
+                 label: str | None = None):
+    """Turn what a library logs while in the block into diagnostics on path, so none is silent."""
+    logger = logging.getLogger(logger_name)
+    handler = _DiagnosticHandler(path, diagnostics, prefix, label or logger_name)
+    logger.addHandler(handler)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
 
 
 class KcvsError(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -23,17 +22,28 @@ def write_atomically(writer: PdfWriter, target: Path, expected_pages: int) -> in
     data = buffer.getvalue()
     _check(data, expected_pages, target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _remove_stale_parts(target)
+    temporary = target.parent / f".{target.name}.{os.getpid()}.part"
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+        _write_durably(data, temporary)
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return len(data)
+
+
+def _write_durably(data: bytes, temporary: Path) -> None:
+    with open(temporary, "xb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _remove_stale_parts(target: Path) -> None:
+    """Remove temporary files of a build killed by SIGKILL, the one signal that allows no cleanup."""
+    for stale in target.parent.glob(f".{target.name}.*.part"):
+        stale.unlink(missing_ok=True)
 
 
 def _check(data: bytes, expected_pages: int, target: Path) -> None:

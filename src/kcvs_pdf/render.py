@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import logging
+import datetime
+import io
 import mimetypes
+import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+from pypdf import PdfReader
 from weasyprint.text.fonts import FontConfiguration
 
 from .compose import ComposedReport
-from .errors import Diagnostics, UnsafeResourceError
+from .errors import Diagnostics, UnsafeResourceError, captured_log
 from .model import RenderedReport
 
 
@@ -39,14 +43,15 @@ class ConfinedFetcher(weasyprint.URLFetcher):
         raise UnsafeResourceError(f"refused to read {url}")
 
 
-def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], metadata_path: Path,
-               diagnostics: Diagnostics) -> RenderedReport:
+def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
+               source_date: datetime.date, diagnostics: Diagnostics) -> RenderedReport:
     """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics."""
     fetcher = ConfinedFetcher(allowed)
-    with _captured_warnings(metadata_path, diagnostics):
+    with captured_log("weasyprint", stylesheet, diagnostics, "render"), _source_date_epoch(source_date):
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
                                    url_fetcher=fetcher).render(font_config=FontConfiguration())
         pdf = document.write_pdf(pdf_tags=True)
+    _report_foreign_fonts(pdf, stylesheet, diagnostics)
     if fetcher.refused:
         listed = ", ".join(sorted(set(fetcher.refused)))
         raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
@@ -56,28 +61,43 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], metadata_pat
     return RenderedReport(pdf=pdf, page_count=len(document.pages), divider_pages=dividers)
 
 
-class _DiagnosticHandler(logging.Handler):
-    def __init__(self, path: Path, diagnostics: Diagnostics) -> None:
-        super().__init__(logging.WARNING)
-        self.path, self.diagnostics = path, diagnostics
+def _report_foreign_fonts(pdf: bytes, stylesheet: Path, diagnostics: Diagnostics) -> None:
+    """Warn when text fell back to a system font: the layout's fonts lack some characters."""
+    families = {name.replace(" ", "-") for name in
+                re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)",
+                           stylesheet.read_text(encoding="utf-8"))}
+    for name in sorted(_font_names(PdfReader(io.BytesIO(pdf)))):
+        if not any(name.startswith(family) for family in families):
+            diagnostics.warning(stylesheet, 0, 0, f"some text is set in the system font '{name}' "
+                                "because the layout's fonts lack its characters: add a font with "
+                                "them to the layout, or change the text", "render.system-font")
 
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage().splitlines()[0]
-        if record.levelno >= logging.ERROR:
-            self.diagnostics.error(self.path, 0, 0, f"renderer: {message}", "render.error")
-        else:
-            self.diagnostics.warning(self.path, 0, 0, f"renderer: {message}", "render.warning")
+
+def _font_names(reader: PdfReader) -> set[str]:
+    """Return the names of all fonts used on the pages, without their subset prefix."""
+    names: set[str] = set()
+
+    def visit(resources) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+")[-1])
+        for xobject in (resources.get("/XObject") or {}).values():
+            visit(xobject.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        visit(page.get("/Resources"))
+    return names
 
 
 @contextmanager
-def _captured_warnings(path: Path, diagnostics: Diagnostics):
-    logger = logging.getLogger("weasyprint")
-    handler = _DiagnosticHandler(path, diagnostics)
-    logger.addHandler(handler)
-    previous = logger.propagate
-    logger.propagate = False
+def _source_date_epoch(date: datetime.date):
+    """Fix the timestamps fontTools writes into embedded fonts, so rebuilds are byte-identical."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    if previous is None:
+        midnight = datetime.datetime.combine(date, datetime.time(), datetime.timezone.utc)
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]

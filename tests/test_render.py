@@ -1,0 +1,122 @@
+"""Rendering reads only sources/ and layouts/, reports what WeasyPrint logs, and is reproducible."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import make_project, run_cli
+from kcvs_pdf.compose import ComposedReport
+from kcvs_pdf.errors import Diagnostics, UnsafeResourceError
+from kcvs_pdf.render import render_pdf
+
+OUTSIDE = ["file:///etc/passwd", "/etc/passwd", "http://example.org/logo.png",
+           "https://example.org/logo.png", "../../outside.png"]
+
+
+def render(html: str, tmp_path: Path, diagnostics: Diagnostics):
+    layout = tmp_path / "layouts" / "default"
+    layout.mkdir(parents=True, exist_ok=True)
+    (layout / "style.css").write_text("p { color: black }")
+    (tmp_path / "outside.png").write_bytes(b"not allowed")
+    composed = ComposedReport(html=f'<html lang="nl-BE">{html}</html>', base_url=layout.as_uri() + "/")
+    return render_pdf(composed, (tmp_path / "sources", tmp_path / "layouts"), layout / "style.css",
+                      datetime.date(2024, 6, 1), diagnostics)
+
+
+@pytest.mark.parametrize("url", OUTSIDE)
+def test_images_outside_the_project_are_refused_even_if_checks_are_bypassed(tmp_path, url):
+    with pytest.raises(UnsafeResourceError, match="refused|not allowed"):
+        render(f'<p>x</p><img src="{url}" alt="x">', tmp_path, Diagnostics())
+
+
+@pytest.mark.parametrize("markup", [
+    '<style>p {{ background: url("{url}") }}</style><p>x</p>',
+    '<link rel="stylesheet" href="{url}"><p>x</p>',
+    '<a rel="attachment" href="{url}">bijlage</a>',
+    '<link rel="attachment" href="{url}"><p>x</p>',
+])
+def test_css_urls_stylesheets_and_attachments_outside_are_refused(tmp_path, markup):
+    with pytest.raises(UnsafeResourceError) as raised:
+        render(markup.format(url="file:///etc/passwd"), tmp_path, Diagnostics())
+    assert "file:///etc/passwd" in str(raised.value)
+
+
+def test_a_layout_that_reaches_outside_fails_the_build_and_keeps_the_previous_pdf(tmp_path):
+    project = make_project(tmp_path / "p")
+    css = project / "layouts" / "default" / "style.css"
+    css.write_text('@import url("file:///etc/passwd");\n' + css.read_text())
+    target = project / "build" / "testverslag-2023.pdf"
+    target.parent.mkdir()
+    target.write_bytes(b"%PDF- previous")
+    result = run_cli(project, "build")
+    assert result.exit_code == 1
+    assert "error: the report asked for files outside sources/ and layouts/" in result.output
+    assert "file:///etc/passwd" in result.output
+    assert target.read_bytes() == b"%PDF- previous"
+
+
+def test_a_missing_image_is_an_error_not_silence(tmp_path):
+    diagnostics = Diagnostics()
+    (tmp_path / "sources").mkdir()
+    rendered = render(f'<img src="{(tmp_path / "sources" / "gone.png").as_uri()}" alt="x"><p>x</p>',
+                      tmp_path, diagnostics)
+    assert rendered.page_count == 1
+    assert [d.code for d in diagnostics.errors] == ["render.error"]
+    assert "Failed to load image" in diagnostics.errors[0].message and "gone.png" in diagnostics.errors[0].message
+
+
+def test_text_set_in_a_system_font_is_reported(tmp_path):
+    diagnostics = Diagnostics()
+    render("<p style='font-family: sans-serif'>Tekst</p>", tmp_path, diagnostics)
+    assert [d.code for d in diagnostics.warnings] == ["render.system-font"]
+
+
+def test_characters_no_font_has_are_reported(tmp_path):
+    diagnostics = Diagnostics()
+    render("<p>日本</p>", tmp_path, diagnostics)
+    assert [d.message for d in diagnostics.warnings if d.code == "render.warning"] == [
+        'weasyprint: .notdef glyph rendered for Unicode string unsupported by fonts: "日" (U+65E5)',
+        'weasyprint: .notdef glyph rendered for Unicode string unsupported by fonts: "本" (U+672C)']
+
+
+def test_strict_build_fails_on_renderer_warnings(tmp_path):
+    project = make_project(tmp_path / "p", files={"sources/sections/01-alfa.md": """\
+        ---
+        title: "Alfa werkgroep"
+        ---
+
+        De werkgroep alfa.
+        """, "sources/sections/02-beta.md": """\
+        ---
+        title: "Beta project"
+        ---
+
+        Het project beta bouwde een sneeuwpop: ☃.
+        """})
+    assert run_cli(project, "build").exit_code == 0
+    result = run_cli(project, "build", "--strict")
+    assert result.exit_code == 1
+    assert "[render.system-font]" in result.output
+
+
+def build_in_fresh_process(project: Path, *args: str) -> bytes:
+    subprocess.run([sys.executable, "-m", "kcvs_pdf", "build", "-o", "out.pdf", *args], cwd=project,
+                   check=True, capture_output=True)
+    return (project / "out.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("edition", ["full", "web"])
+def test_two_builds_in_two_processes_are_byte_identical(tmp_path, edition):
+    from conftest import FIXTURE_ANNEXES
+    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "own-outline-bookmarks.pdf"})
+    first = build_in_fresh_process(project, "--edition", edition)
+    second = build_in_fresh_process(project, "--edition", edition)
+    assert first == second
+    from io import BytesIO
+    from pypdf import PdfReader
+    assert PdfReader(BytesIO(first)).metadata["/CreationDate"].startswith("D:20240601")
