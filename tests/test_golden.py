@@ -1,0 +1,33 @@
+"""Golden transcripts in tests/golden/: `make golden` rewrites them, `make test` checks them.
+
+`make golden` runs this module with KCVS_UPDATE_GOLDEN=1: it then collects every test that
+compares output with a golden file (they live in their own modules, e.g. test_catalogue.py), and
+those tests write their transcript instead of comparing it. In an ordinary run those tests are
+collected from their own modules only, and this module just checks that no golden file is stale.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import test_catalogue
+from golden import GOLDEN, updating
+
+if updating():
+    from test_catalogue import (  # noqa: F401  (collected here so that `make golden` runs them)
+        test_bad_input_fails_the_build_with_a_located_diagnostic,
+        test_problems_in_several_files_are_reported_together_sorted_by_file_and_line,
+    )
+
+
+def expected_golden_files() -> set[str]:
+    """Return the golden files the tests write, relative to tests/golden/."""
+    names = {f"catalogue/{case.name}.txt" for case in test_catalogue.CASES if not case.xfail}
+    return names | {"catalogue/several-files.txt"}
+
+
+@pytest.mark.skipif(updating(), reason="golden files are being rewritten")
+def test_every_golden_file_belongs_to_a_test():
+    present = {path.relative_to(GOLDEN).as_posix() for path in GOLDEN.rglob("*.txt")}
+    stale = sorted(present - expected_golden_files())
+    assert not stale, f"golden files no test writes (delete them, or remove a case's xfail mark): {stale}"
