@@ -58,6 +58,42 @@ def main() -> None:
             annex_dir = project / "sources" / "annexes"
             pages = _install_bench_annexes(project, annex_dir)
             measure(f"full edition, {pages} annex pages", project, options.runs)
+            measure_bundle_stage(project, options.runs)
+
+
+def measure_bundle_stage(project: Path, runs: int) -> None:
+    """Time only the bundle and write stages, in this process, on an already rendered report."""
+    sys.path.insert(0, str(REPO / "src"))
+    from kcvs_pdf.annexes import collect_annexes
+    from kcvs_pdf.bundle import bundle
+    from kcvs_pdf.compose import STYLESHEET, compose_html
+    from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.model import AnnexStatus, Edition
+    from kcvs_pdf.publish import write_atomically
+    from kcvs_pdf.render import render_pdf
+    from kcvs_pdf.sources import load_report
+
+    diagnostics = Diagnostics()
+    report = load_report(project / "sources", diagnostics)
+    layout = project / "layouts" / "default"
+    with tempfile.TemporaryDirectory() as workdir:
+        started = time.perf_counter()
+        plan = collect_annexes(report, project / "sources" / "annexes", Edition.FULL, Path(workdir),
+                               diagnostics)
+        inspect_seconds = time.perf_counter() - started
+        composed = compose_html(report, plan.annexes, layout, Edition.FULL, diagnostics)
+        rendered = render_pdf(composed, (project / "sources", project / "layouts"), layout / STYLESHEET,
+                              report.published, diagnostics)
+        pages = sum(a.page_count for a in plan.annexes if a.status is AnnexStatus.BUNDLED)
+        walls = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            writer = bundle(rendered, plan.annexes, "Bijlagen", "Bijlage", diagnostics)
+            write_atomically(writer, Path(workdir) / "out.pdf", len(writer.pages))
+            walls.append(time.perf_counter() - started)
+    print(f"{'inspect annexes (child processes)':<38} {inspect_seconds:6.2f} s  (1 run)")
+    print(f"{f'bundle + write, {pages} annex pages':<38} median {statistics.median(walls):6.2f} s  "
+          f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs, in process)")
 
 
 def _install_bench_annexes(project: Path, annex_dir: Path) -> int:

@@ -67,6 +67,7 @@ Het project beta werkte aan gegevensdeling tussen centrumsteden.
 def make_project(root: Path, files: dict[str, str] | None = None,
                  annexes: dict[str, Path] | None = None) -> Path:
     """Write a small valid project under root, with `files` overriding or adding files."""
+    shutil.copytree(REPO / "layouts", root / "layouts", dirs_exist_ok=True)
     contents = {"sources/report.yaml": REPORT_YAML, "sources/sections/01-alfa.md": ALFA,
                 "sources/sections/02-beta.md": BETA, **(files or {})}
     for relative, text in contents.items():
@@ -76,7 +77,6 @@ def make_project(root: Path, files: dict[str, str] | None = None,
             path.unlink(missing_ok=True)
         else:
             path.write_text(textwrap.dedent(text), encoding="utf-8")
-    shutil.copytree(REPO / "layouts", root / "layouts", dirs_exist_ok=True)
     for name, source in (annexes or {}).items():
         (root / "sources" / "annexes").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, root / "sources" / "annexes" / name)

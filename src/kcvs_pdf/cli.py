@@ -68,7 +68,7 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
     # SIGTERM (kill, CI timeouts) unwinds like Ctrl-C, so temporary files are removed.
-    signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
 
     def progress(message: str) -> None:
         click.echo(f"[{next(stages)}/6] {message}…", err=True)
@@ -84,6 +84,8 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     except KeyboardInterrupt:
         click.secho("Interrupted: no PDF was written; the previous one is unchanged.", fg="red", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     _print(diagnostics)
     if result.missing_annexes:
         click.echo(f"{len(result.missing_annexes)} annex file(s) not found in {_shown(project.annexes)}/: "

@@ -33,6 +33,8 @@ class FieldReader:
         if located is None:
             self.error(at, f"{where} is empty: expected the fields {', '.join(required)}", "empty")
             return {}
+        if located.kind == "unreadable":
+            return {}
         if located.kind != "mapping":
             self.error(located, f"{where} must be a set of 'field: value' lines, not a {located.kind}",
                        "wrong-type")
@@ -53,7 +55,7 @@ class FieldReader:
     def text(self, fields: dict[str, Located], name: str, default: str | None = None) -> str | None:
         """Return a non-empty text field, refusing values YAML would retype."""
         located = fields.get(name)
-        if located is None:
+        if located is None or located.kind == "unreadable":
             return default
         if located.kind in ("mapping", "list"):
             self.error(located, f"'{name}' must be text, not a {located.kind}", "wrong-type")
@@ -63,15 +65,15 @@ class FieldReader:
             return None
         retyped = located.retyped()
         if retyped is not None:
-            self.error(located, f"'{name}: {located.value}' is read by YAML as the {located.kind} "
-                       f"{retyped!r}, not as text: put it in quotes (\"{located.value}\")", "retyped")
+            self.error(located, f"'{name}: {located.value}' is read by YAML as {_describe(retyped)}, "
+                       f"not as text: put it in quotes (\"{located.value}\")", "retyped")
             return None
         return " ".join(str(located.value).split())
 
     def integer(self, fields: dict[str, Located], name: str) -> int | None:
         """Return a whole-number field."""
         located = fields.get(name)
-        if located is None:
+        if located is None or located.kind == "unreadable":
             return None
         if located.kind != "number" or not re.fullmatch(r"[1-9][0-9]*", str(located.value)):
             self.error(located, f"'{name}' must be a whole number such as 2023, not '{located.value}'",
@@ -82,7 +84,7 @@ class FieldReader:
     def date(self, fields: dict[str, Located], name: str) -> datetime.date | None:
         """Return a date field written as YYYY-MM-DD."""
         located = fields.get(name)
-        if located is None:
+        if located is None or located.kind == "unreadable":
             return None
         value = as_date(located) if located.kind in ("date", "text") else None
         if value is None:
@@ -104,7 +106,7 @@ class FieldReader:
     def items(self, fields: dict[str, Located], name: str) -> tuple[Located, ...]:
         """Return the items of a list field (an empty tuple when absent or wrong)."""
         located = fields.get(name)
-        if located is None:
+        if located is None or located.kind == "unreadable":
             return ()
         if located.kind != "list":
             self.error(located, f"'{name}' must be a list (lines starting with '- ')", "wrong-type")
@@ -121,13 +123,25 @@ class FieldReader:
         return tuple(values)
 
 
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the yes/no value {str(value).lower()}"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
+    if value is None:
+        return "an empty value"
+    return f"the number {value}"
+
+
 def url_problem(url: str) -> str | None:
     """Return why url is not a usable http(s) address, or None when it is."""
     if any(ch.isspace() for ch in url.strip()):
         return "it contains a space (write %20 instead)"
     parts = urlsplit(url.strip())
+    if not parts.scheme:
+        return "it must start with https:// or http://"
     if parts.scheme not in _URL_SCHEMES:
-        return f"it must start with https:// or http://, not '{parts.scheme or url[:12]}'"
+        return f"it must start with https:// or http://, not '{parts.scheme}:'"
     if not parts.netloc:
         return "it has no host name after '//'"
     return None

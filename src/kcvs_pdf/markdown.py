@@ -26,9 +26,11 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
                     diagnostics: Diagnostics) -> MarkdownBody:
     """Render source (which starts on file line `first_line`), recording unsafe constructs."""
     # Parse with HTML recognised so raw HTML can be reported, then render with it disabled so
-    # that nothing an author typed is passed to the renderer as markup.
-    tokens = MarkdownIt("commonmark", {"html": True}).parse(source)
-    _check(tokens, path, first_line, sources, diagnostics)
+    # that nothing an author typed is passed to the renderer as markup. Both parsers accept
+    # every link, so the check sees exactly the links and images that would be rendered.
+    checker = MarkdownIt("commonmark", {"html": True})
+    checker.validateLink = lambda url: True
+    _check(checker.parse(source), source.splitlines(), path, first_line, sources, diagnostics)
     renderer = MarkdownIt("commonmark", {"html": False})
     renderer.validateLink = lambda url: True
     safe_tokens = renderer.parse(source)
@@ -37,53 +39,73 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     return MarkdownBody(html=html, text=_plain_text(safe_tokens))
 
 
-def _check(tokens: list[Token], path: Path, first_line: int, sources: Path,
+def _check(tokens: list[Token], lines: list[str], path: Path, first_line: int, sources: Path,
            diagnostics: Diagnostics) -> None:
-    line = first_line
     for token in tokens:
-        if token.map:
-            line = first_line + token.map[0]
-        if token.type in ("html_block", "html_inline"):
-            _report_html(token, path, line, diagnostics)
-        for child in token.children or ():
-            if child.type == "html_inline":
-                _report_html(child, path, line, diagnostics)
+        if token.type == "html_block":
+            _report_html(token.content, path, first_line + token.map[0], 1, diagnostics)
+        if not token.children:
+            continue
+        row = token.map[0] if token.map else 0
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                row += 1
+                continue
+            if child.type == "html_inline" and not child.content.startswith("</"):
+                _report_html(child.content, path, first_line + row,
+                             _column(lines, row, child.content), diagnostics)
             elif child.type == "image":
-                _check_image(child, path, line, sources, diagnostics)
+                src = child.attrGet("src") or ""
+                _check_image(child, path, first_line + row, _column(lines, row, "](" + src, "!["),
+                             sources, diagnostics)
             elif child.type == "link_open":
-                _check_link(child.attrGet("href") or "", path, line, diagnostics)
+                href = child.attrGet("href") or ""
+                _check_link(href, path, first_line + row, _column(lines, row, "](" + href, "["),
+                            diagnostics)
 
 
-def _report_html(token: Token, path: Path, line: int, diagnostics: Diagnostics) -> None:
-    snippet = token.content.strip().splitlines()[0][:40]
-    diagnostics.error(path, line, 1, f"raw HTML '{snippet}' is not allowed: use Markdown instead "
+def _column(lines: list[str], row: int, snippet: str, opener: str = "") -> int:
+    """Return the 1-based column of snippet on line row (or of the opener before it), else 1."""
+    line = lines[row] if row < len(lines) else ""
+    found = line.find(snippet)
+    if found < 0:
+        return 1
+    if opener:
+        found = max(line.rfind(opener, 0, found), 0)
+    return found + 1
+
+
+def _report_html(content: str, path: Path, line: int, column: int, diagnostics: Diagnostics) -> None:
+    snippet = content.strip().splitlines()[0][:40]
+    diagnostics.error(path, line, column, f"raw HTML '{snippet}' is not allowed: use Markdown instead "
                       "(**bold**, *italic*, [link](https://…))", "markdown.raw-html")
 
 
-def _check_link(href: str, path: Path, line: int, diagnostics: Diagnostics) -> None:
+def _check_link(href: str, path: Path, line: int, column: int, diagnostics: Diagnostics) -> None:
     scheme = urlsplit(href).scheme.lower()
     if href.startswith("#") or scheme in _LINK_SCHEMES:
         return
-    diagnostics.error(path, line, 1, f"link to '{href}' is not allowed: links must start with "
+    diagnostics.error(path, line, column, f"link to '{href}' is not allowed: links must start with "
                       "https://, http://, mailto: or # (a place in this report)", "markdown.link")
 
 
-def _check_image(token: Token, path: Path, line: int, sources: Path,
+def _check_image(token: Token, path: Path, line: int, column: int, sources: Path,
                  diagnostics: Diagnostics) -> None:
     src = token.attrGet("src") or ""
     if not token.content.strip():
-        diagnostics.error(path, line, 1, f"image '{src}' has no alt text: describe it between the "
-                          "brackets, ![like this](image.png)", "markdown.image-alt")
+        diagnostics.error(path, line, column, f"image '{src}' has no alt text: describe it between "
+                          "the brackets, ![like this](image.png)", "markdown.image-alt")
     if urlsplit(src).scheme or src.startswith("/"):
-        diagnostics.error(path, line, 1, f"image '{src}' must be a file inside sources/, given as a "
-                          "path relative to this file", "markdown.image-outside")
+        diagnostics.error(path, line, column, f"image '{src}' must be a file inside sources/, given "
+                          "as a path relative to this file", "markdown.image-outside")
         return
     target = (path.parent / unquote(src)).resolve()
     if not target.is_relative_to(sources.resolve()):
-        diagnostics.error(path, line, 1, f"image '{src}' is outside sources/: copy it into "
+        diagnostics.error(path, line, column, f"image '{src}' is outside sources/: copy it into "
                           "sources/ and link to the copy", "markdown.image-outside")
     elif not target.is_file():
-        diagnostics.error(path, line, 1, f"image '{src}' does not exist (looked for {target})",
+        shown = target.relative_to(sources.resolve().parent).as_posix()
+        diagnostics.error(path, line, column, f"image '{src}' does not exist (looked for {shown})",
                           "markdown.image-missing")
 
 

@@ -22,10 +22,12 @@ _SECTION_NAME = re.compile(r"(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\
 
 def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
     """Read and validate every source file; return None when any error was recorded."""
-    sections = {}
+    sections, unreadable = {}, set()
     for path in sorted((sources / SECTIONS_DIR).glob("*.md")):
         section = _load_section(path, sources, diagnostics)
         if section is None:
+            name = _SECTION_NAME.fullmatch(path.name)
+            unreadable.add(name["slug"] if name else path.stem)
             continue
         if section.slug in sections:
             other = sections[section.slug].path.name
@@ -33,11 +35,11 @@ def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
                               "rename one of the two files", "section.duplicate-slug")
             continue
         sections[section.slug] = section
-    report = _load_report_file(sources, sections, diagnostics)
+    report = _load_report_file(sources, sections, unreadable, diagnostics)
     return None if diagnostics.errors else report
 
 
-def _load_report_file(sources: Path, sections: dict[str, Section],
+def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: set[str],
                       diagnostics: Diagnostics) -> Report | None:
     path = sources / REPORT_FILE
     if not path.is_file():
@@ -45,15 +47,18 @@ def _load_report_file(sources: Path, sections: dict[str, Section],
                           "(copy the one from the 2023 report and adapt it)", "report.missing-file")
         return None
     reader = FieldReader(path, diagnostics, "report")
-    root = load_yaml(path.read_text(encoding="utf-8"), path, diagnostics)
+    text = _read_text(path, diagnostics, "report")
+    if text is None:
+        return None
+    root = load_yaml(text, path, diagnostics)
     fields = reader.mapping(root, REPORT_FILE,
                             required=("title", "year", "organisation", "language", "published",
                                       "subject", "chapters", "labels"),
                             optional=("subtitle", "keywords", "website", "colophon"))
     if not fields:
         return None
-    chapters = _chapters(reader, fields, sections)
-    labels = reader.mapping(fields.get("labels"), "labels", required=LABELS)
+    chapters = _chapters(reader, fields, sections, unreadable)
+    labels = reader.mapping(fields["labels"], "labels", required=LABELS) if "labels" in fields else {}
     colophon = tuple(_colophon_line(reader, item) for item in reader.items(fields, "colophon"))
     report = Report(
         title=reader.text(fields, "title"),
@@ -81,8 +86,8 @@ def _language(reader: FieldReader, fields: dict[str, Located]) -> str | None:
     return language
 
 
-def _chapters(reader: FieldReader, fields: dict[str, Located],
-              sections: dict[str, Section]) -> tuple[Chapter, ...]:
+def _chapters(reader: FieldReader, fields: dict[str, Located], sections: dict[str, Section],
+              unreadable: set[str]) -> tuple[Chapter, ...]:
     chapters, placed = [], {}
     for number, item in enumerate(reader.items(fields, "chapters"), start=1):
         chapter = reader.mapping(item, f"chapter {number}", required=("title", "sections"),
@@ -93,6 +98,8 @@ def _chapters(reader: FieldReader, fields: dict[str, Located],
             if slug in placed:
                 reader.error(slug_item, f"section '{slug}' is already in chapter {placed[slug]}: "
                              "list each section in one chapter", "section-twice")
+            elif slug in unreadable:
+                placed[slug] = number
             elif slug not in sections:
                 hint = difflib.get_close_matches(slug, sections, n=1)
                 suggestion = f": did you mean '{hint[0]}'?" if hint else \
@@ -122,7 +129,9 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
         diagnostics.error(path, 0, 0, "section file names must look like '07-smart-flanders.md' "
                           "(number, dash, lowercase words joined by dashes)", "section.file-name")
         return None
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path, diagnostics, "section")
+    if text is None:
+        return None
     split = _split_front_matter(text, path, diagnostics)
     if split is None:
         return None
@@ -135,6 +144,19 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
     return Section(slug=name["slug"], title=reader.text(fields, "title") or "",
                    body_html=rendered.html, body_text=rendered.text,
                    links=tuple(link for link in links if link is not None), path=path)
+
+
+def _read_text(path: Path, diagnostics: Diagnostics, kind: str) -> str | None:
+    """Return the file's text (a UTF-8 byte-order mark is allowed), or None if it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diagnostics.error(path, line, column, "the file is not UTF-8 text: save it again as UTF-8 "
+                          "(in most editors: Save As, encoding UTF-8)", f"{kind}.encoding")
+        return None
 
 
 def _split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple[str, str, int] | None:

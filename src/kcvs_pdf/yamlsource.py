@@ -30,7 +30,8 @@ class Located:
     line: int
     column: int
     kind: str
-    """How YAML 1.1 reads it: `text`, `boolean`, `number`, `empty value`, `date`, `mapping`, `list`."""
+    """How YAML 1.1 reads it: `text`, `boolean`, `number`, `empty value`, `date`, `mapping`, `list`,
+    or `unreadable` when an error about it was already recorded."""
     quoted: bool = False
     """Whether a scalar was written in quotes (so YAML cannot retype it)."""
     key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -38,7 +39,7 @@ class Located:
 
     def retyped(self) -> object | None:
         """Return what YAML 1.1 would silently turn this plain scalar into, or None if it stays text."""
-        if self.quoted or self.kind in ("text", "mapping", "list"):
+        if self.quoted or self.kind in ("text", "mapping", "list", "unreadable"):
             return None
         if self.kind == "empty value":
             return None
@@ -50,7 +51,9 @@ class Located:
 
 
 def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1) -> Located | None:
-    """Parse text as one YAML document; record every problem; return None when unusable.
+    """Parse text as one YAML document; record every problem.
+
+    Returns None for an empty document and UNREADABLE when the text is not valid YAML.
 
     `first_line` is the file line the text starts on, so front matter reports file lines.
     """
@@ -59,16 +62,29 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
         _refuse_anchors(text, path, diagnostics, offset)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.context}: {exc.problem}"
-        diagnostics.error(path, mark.line + 1 + offset, mark.column + 1,
-                          f"YAML syntax error: {problem}", "yaml.syntax")
-        return None
+        line, column, problem = _locate_syntax_error(exc, text)
+        diagnostics.error(path, line + offset, column, f"YAML syntax error: {problem}", "yaml.syntax")
+        return UNREADABLE
     if node is None:
         return None
     return _convert(node, path, diagnostics, offset)
+
+
+def _locate_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
+    """Return the 1-based line and column a person should look at, and what is wrong there."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2 == 1 and not line.lstrip().startswith("#"):
+            return number, line.index('"') + 1, "this quote is never closed: end the text with \""
+    context = exc.context or ""
+    use_context = exc.context_mark is not None and (
+        "quoted scalar" in context or "flow" in context or exc.problem_mark is None)
+    mark = exc.context_mark if use_context else exc.problem_mark
+    problem = f"{context}: {exc.problem}" if context and exc.problem else exc.problem or context
+    if "flow sequence" in context:
+        problem = "this list is never closed: end it with ]"
+    elif "flow mapping" in context:
+        problem = "this {…} is never closed: end it with }"
+    return mark.line + 1, mark.column + 1, problem or "invalid YAML"
 
 
 def _refuse_anchors(text: str, path: Path, diagnostics: Diagnostics, offset: int) -> None:
@@ -87,7 +103,7 @@ def _convert(node: yaml.Node, path: Path, diagnostics: Diagnostics, offset: int)
         diagnostics.error(path, line, column,
                           f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: "
                           "remove it and write plain text", "yaml.tag")
-        return Located("", line, column, "text", True)
+        return Located(None, line, column, "unreadable")
     if isinstance(node, yaml.MappingNode):
         values: dict[str, Located] = {}
         positions: dict[str, tuple[int, int]] = {}
@@ -112,6 +128,10 @@ def _convert(node: yaml.Node, path: Path, diagnostics: Diagnostics, offset: int)
     quoted = node.style in ("'", '"', "|", ">")
     kind = "text" if quoted else _PLAIN_TAGS[node.tag]
     return Located(node.value, line, column, kind, quoted)
+
+
+UNREADABLE = Located(None, 0, 0, "unreadable")
+"""Stands for YAML that could not be parsed; its error is already recorded."""
 
 
 def as_date(located: Located) -> datetime.date | None:
