@@ -166,3 +166,12 @@ def test_annex_start_pages_add_up_previous_annexes():
 def test_expected_labels_count_every_page():
     labels = expected_labels(4, (3, 4), [2, 1])
     assert labels == ["1", "2", "3", "B1", "B1-1", "B1-2", "B2", "B2-1"]
+
+
+def test_bundle_keeps_the_reports_structure_tree_metadata_and_language(bundled):
+    reader = bundled["reader"]
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "nl-BE"
+    assert reader.metadata["/Title"] == "Testverslag 2023"
+    assert reader.metadata["/CreationDate"].startswith("D:20240601")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -18,11 +19,13 @@ from kcvs_pdf.errors import OutputError
 PREVIOUS = b"%PDF-1.7 the last good build"
 
 
-def two_page_writer() -> PdfWriter:
+def two_page_pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(100, 100)
     writer.add_blank_page(100, 100)
-    return writer
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -34,14 +37,14 @@ def target(tmp_path: Path) -> Path:
 
 
 def test_a_complete_pdf_replaces_the_previous_one(target):
-    size = publish.write_atomically(two_page_writer(), target, expected_pages=2)
+    size = publish.write_atomically(two_page_pdf(), target, expected_pages=2)
     assert target.read_bytes().startswith(b"%PDF-") and target.stat().st_size == size
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
 
 def test_a_pdf_that_fails_its_check_never_replaces_the_previous_one(target):
     with pytest.raises(OutputError, match="has 2 pages instead of 3; the previous file was kept"):
-        publish.write_atomically(two_page_writer(), target, expected_pages=3)
+        publish.write_atomically(two_page_pdf(), target, expected_pages=3)
     assert target.read_bytes() == PREVIOUS
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
@@ -53,7 +56,7 @@ def test_an_interrupted_rename_keeps_the_previous_pdf_and_removes_the_temporary(
         raise interruption()
     monkeypatch.setattr(publish.os, "replace", fail)
     with pytest.raises(interruption):
-        publish.write_atomically(two_page_writer(), target, expected_pages=2)
+        publish.write_atomically(two_page_pdf(), target, expected_pages=2)
     assert target.read_bytes() == PREVIOUS
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
@@ -68,13 +71,15 @@ def die(data, temporary):
     temporary.write_bytes(data[:100])
     os.kill(os.getpid(), signal.SIGKILL)
 publish._write_durably = die
+import io
 writer = PdfWriter(); writer.add_blank_page(100, 100)
-publish.write_atomically(writer, Path({str(target)!r}), expected_pages=1)
+buffer = io.BytesIO(); writer.write(buffer)
+publish.write_atomically(buffer.getvalue(), Path({str(target)!r}), expected_pages=1)
 """
     completed = subprocess.run([sys.executable, "-c", script], check=False)
     assert completed.returncode == -signal.SIGKILL
     assert target.read_bytes() == PREVIOUS
-    publish.write_atomically(two_page_writer(), target, expected_pages=2)
+    publish.write_atomically(two_page_pdf(), target, expected_pages=2)
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
 

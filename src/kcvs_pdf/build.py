@@ -43,12 +43,12 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
                               project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
         progress("Bundling annexes" if plan.annexes else "Finishing PDF")
-        writer = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"],
+        pdf = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"],
                         diagnostics)
         diagnostics.raise_if_errors(strict)
         target = project.output_for(report, edition)
         progress(f"Writing {target.name}")
         expected = rendered.page_count + sum(annex.page_count for annex in plan.annexes)
-        size = write_atomically(writer, target, expected_pages=expected)
-    return BuildResult(path=target, page_count=len(writer.pages), size_bytes=size,
+        size = write_atomically(pdf, target, expected_pages=expected)
+    return BuildResult(path=target, page_count=expected, size_bytes=size,
                        annexes=plan.annexes, missing_annexes=plan.missing)

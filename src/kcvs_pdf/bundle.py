@@ -3,38 +3,52 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import warnings
+from contextlib import ExitStack, contextmanager
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, Fit, NameObject, NullObject
+import pikepdf
+from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
 
-from .errors import Diagnostics, captured_log
+from .errors import Diagnostics
 from .model import Annex, AnnexStatus, RenderedReport
 
 
 def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: str,
-           annex_label: str, diagnostics: Diagnostics) -> PdfWriter:
-    """Insert each bundled annex after its divider page, keeping the report's structure."""
-    writer = PdfWriter(clone_from=io.BytesIO(rendered.pdf))
+           annex_label: str, diagnostics: Diagnostics) -> bytes:
+    """Append each bundled annex after its divider page, keeping the report's structure."""
     bundled = [annex for annex in annexes if annex.status is AnnexStatus.BUNDLED]
-    starts = annex_start_pages(rendered.divider_pages, [annex.page_count for annex in bundled])
-    outline_parent = None
-    for annex, start in zip(bundled, starts):
-        # One reader at a time, closed before the next, so annexes are never all decoded at once.
-        with captured_log("pypdf", annex.section.path, diagnostics, "bundle",
-                          f"annex '{annex.path.name}'"), PdfReader(annex.path) as reader:
-            names_before = set(_dest_names(writer))
-            writer.merge(start, reader, import_outline=False)
-            _resolve_named_links(writer, reader, start, annex.page_count)
-            _drop_dest_names(writer, keep=names_before)
-            if outline_parent is None:
-                outline_parent = writer.add_outline_item(title=annexes_label, page_number=start, fit=Fit.fit())
-            annex_item = writer.add_outline_item(title=f"{annex_label} {annex.number}: {annex.title}",
-                                                 page_number=start, parent=outline_parent, fit=Fit.fit())
-            _copy_outline(reader, reader.outline, writer, annex_item, start)
-        _point_destination(writer, annex.anchor, start)
-    _label_pages(writer, rendered.divider_pages, starts, bundled)
-    return writer
+    with ExitStack() as open_files:
+        pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
+        dividers = [pdf.pages[index] for index in rendered.divider_pages]
+        if dividers:
+            del pdf.pages[rendered.divider_pages[0]:]
+        starts, outlines = [], []
+        for annex, divider in zip(bundled, dividers, strict=True):
+            # Annex files stay open until the bundle is saved: qpdf copies their streams
+            # lazily, so no annex is ever held decoded in memory.
+            with _warnings_as_diagnostics(annex, diagnostics):
+                source = open_files.enter_context(pikepdf.open(annex.path))
+                pdf.pages.append(divider)
+                starts.append(len(pdf.pages))
+                pdf.add_pages_from(source, outlines="ignore")
+                outlines.append(_outline_entries(source))
+            _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
+        _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
+        _label_pages(pdf, rendered.divider_pages, bundled)
+        output = io.BytesIO()
+        pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()
+
+
+@contextmanager
+def _warnings_as_diagnostics(annex: Annex, diagnostics: Diagnostics):
+    """Report what pikepdf warns about while copying an annex, on the section that links it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        diagnostics.warning(annex.section.path, 0, 0, f"annex '{annex.path.name}': {warning.message}",
+                            "bundle.warning")
 
 
 def annex_start_pages(divider_pages: tuple[int, ...], page_counts: list[int]) -> list[int]:
@@ -56,94 +70,63 @@ def page_labels(report_pages: int, divider_pages: tuple[int, ...],
     return labels
 
 
-def _label_pages(writer: PdfWriter, dividers: tuple[int, ...], starts: list[int],
-                 annexes: list[Annex]) -> None:
-    last_report_page = (dividers[0] if dividers else len(writer.pages)) - 1
-    writer.set_page_label(0, last_report_page, style="/D")
+def _label_pages(pdf: pikepdf.Pdf, dividers: tuple[int, ...], annexes: list[Annex]) -> None:
+    numbers = Array([0, Dictionary(S=Name.D)])
+    starts = annex_start_pages(dividers, [annex.page_count for annex in annexes])
     for annex, start in zip(annexes, starts):
-        writer.set_page_label(start - 1, start - 1, prefix=f"B{annex.number}")
-        writer.set_page_label(start, start + annex.page_count - 1, style="/D",
-                              prefix=f"B{annex.number}-")
+        numbers.extend([start - 1, Dictionary(P=String(f"B{annex.number}"))])
+        numbers.extend([start, Dictionary(S=Name.D, P=String(f"B{annex.number}-"))])
+    pdf.Root.PageLabels = Dictionary(Nums=numbers)
 
 
-def _copy_outline(reader: PdfReader, items: list, writer: PdfWriter, parent, offset: int) -> None:
-    previous = None
-    for item in items:
-        if isinstance(item, list):
-            if previous is not None:
-                _copy_outline(reader, item, writer, previous, offset)
-            continue
-        page = reader.get_destination_page_number(item)
-        if page is None or page < 0:
-            previous = None
-            continue
-        previous = writer.add_outline_item(title=str(item.title), page_number=offset + page,
-                                           parent=parent, fit=_fit_of(item))
+def _point_destination(pdf: pikepdf.Pdf, name: str, page: pikepdf.Page) -> None:
+    """Make the named destination `name` (a divider's id) land on page instead."""
+    destinations = NameTree(pdf.Root.Names.Dests)
+    destinations[name] = Array([page.obj, Name.Fit])
 
 
-def _resolve_named_links(writer: PdfWriter, reader: PdfReader, start: int, count: int) -> None:
-    """Point the annex's links at its own pages explicitly.
-
-    Annexes made by the same tool share destination names (`page.1`, `section.2`), so links
-    that go by name would land in whichever annex claimed the name first.
-    """
-    destinations = reader.named_destinations
-    for page in writer.pages[start:start + count]:
-        for annotation in page.get("/Annots", ()) or ():
-            annotation = annotation.get_object()
-            if annotation.get("/Subtype") != "/Link":
-                continue
-            action = annotation.get("/A")
-            action = action.get_object() if action is not None else None
-            name = annotation.get("/Dest")
-            if name is None and action is not None and action.get("/S") == "/GoTo":
-                name = action.get("/D")
-            if not isinstance(name, str) or str(name) not in destinations:
-                continue
-            destination = destinations[str(name)]
-            target = reader.get_destination_page_number(destination)
-            fit = _fit_of(destination)
-            annotation[NameObject("/Dest")] = ArrayObject(
-                [writer.pages[start + target].indirect_reference, NameObject(fit.fit_type), *fit.fit_args])
-            annotation.pop("/A", None)
-
-
-def _dest_names(writer: PdfWriter) -> list[str]:
-    names = writer.get_named_dest_root()
-    return [str(names[index]) for index in range(0, len(names) - 1, 2)]
-
-
-def _drop_dest_names(writer: PdfWriter, keep: set[str]) -> None:
-    names = writer.get_named_dest_root()
-    kept = ArrayObject()
-    for index in range(0, len(names) - 1, 2):
-        if str(names[index]) in keep:
-            kept.extend(names[index:index + 2])
-    names[:] = kept
-
-
-def _fit_of(destination) -> Fit:
-    if destination.typ == "/XYZ":
-        def number(value):
-            return None if isinstance(value, NullObject) or value is None else float(value)
-        return Fit.xyz(number(destination.left), number(destination.top), number(destination.zoom))
-    return Fit.fit()
-
-
-def _point_destination(writer: PdfWriter, name: str, page_index: int) -> None:
-    """Make the named destination `name` (a divider's id) land on page_index instead."""
-    target = ArrayObject([writer.pages[page_index].indirect_reference, NameObject("/Fit")])
-    for names in _name_arrays(writer.root_object.get("/Names", DictionaryObject()).get("/Dests")):
-        for index in range(0, len(names) - 1, 2):
-            if names[index] == name:
-                names[index + 1] = target
-
-
-def _name_arrays(node) -> Iterator[ArrayObject]:
-    if node is None:
+def _add_annex_outline(pdf: pikepdf.Pdf, annexes: list[Annex], starts: list[int],
+                       outlines: list[list], annexes_label: str, annex_label: str) -> None:
+    if not annexes:
         return
-    node = node.get_object()
-    if "/Names" in node:
-        yield node["/Names"].get_object()
-    for kid in node.get("/Kids", ()):
-        yield from _name_arrays(kid)
+    with pdf.open_outline() as outline:
+        parent = OutlineItem(annexes_label, starts[0])
+        for annex, start, entries in zip(annexes, starts, outlines):
+            item = OutlineItem(f"{annex_label} {annex.number}: {annex.title}", start)
+            item.children.extend(_shifted(entries, start))
+            parent.children.append(item)
+        outline.root.append(parent)
+
+
+def _shifted(entries: list, start: int) -> list[OutlineItem]:
+    items = []
+    for title, page, children in entries:
+        item = OutlineItem(title, start + page) if page is not None else OutlineItem(title)
+        item.children.extend(_shifted(children, start))
+        items.append(item)
+    return items
+
+
+def _outline_entries(source: pikepdf.Pdf) -> list:
+    """Return the annex's outline as (title, page index or None, children), read before copying."""
+    pages = {page.obj.objgen: index for index, page in enumerate(source.pages)}
+    names = NameTree(source.Root.Names.Dests) if "/Names" in source.Root and \
+        "/Dests" in source.Root.Names else {}
+
+    def target(item: OutlineItem) -> int | None:
+        destination = item.destination
+        if destination is None and item.action is not None and item.action.get("/S") == Name.GoTo:
+            destination = item.action.get("/D")
+        if isinstance(destination, (String, Name)) or isinstance(destination, str):
+            destination = names.get(str(destination)) if str(destination) in names else None
+        if isinstance(destination, Dictionary):
+            destination = destination.get("/D")
+        if isinstance(destination, Array) and len(destination) and isinstance(destination[0], Dictionary):
+            return pages.get(destination[0].objgen)
+        return None
+
+    def walk(items) -> list:
+        return [(str(item.title), target(item), walk(item.children)) for item in items]
+
+    with source.open_outline() as outline:
+        return walk(outline.root)

@@ -6,20 +6,17 @@ import io
 import os
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from .errors import OutputError
 
 
-def write_atomically(writer: PdfWriter, target: Path, expected_pages: int) -> int:
+def write_atomically(data: bytes, target: Path, expected_pages: int) -> int:
     """Write to a temporary file beside target, check it, then rename it over target.
 
     Returns the size in bytes. The rename is atomic on one file system, so readers see either
     the old PDF or the new one, and an interrupted build leaves the old one untouched.
     """
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    data = buffer.getvalue()
     _check(data, expected_pages, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(target)
