@@ -6,7 +6,7 @@ import io
 import os
 from pathlib import Path
 
-from pypdf import PdfReader
+import pikepdf
 
 from .errors import OutputError
 
@@ -45,8 +45,9 @@ def _remove_stale_parts(target: Path) -> None:
 
 def _check(data: bytes, expected_pages: int, target: Path) -> None:
     try:
-        pages = len(PdfReader(io.BytesIO(data)).pages)
-    except Exception as exc:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pages = len(pdf.pages)
+    except pikepdf.PdfError as exc:
         raise OutputError(f"the PDF for {target} could not be read back ({exc}); "
                           "the previous file was kept") from exc
     if pages != expected_pages:
