@@ -69,7 +69,7 @@ def measure_bundle_stage(project: Path, runs: int) -> None:
     from kcvs_pdf.bundle import bundle
     from kcvs_pdf.compose import STYLESHEET, compose_html
     from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.model import AnnexStatus, Edition
+    from kcvs_pdf.model import AnnexStatus, Edition, RenderedReport
     from kcvs_pdf.publish import write_atomically
     from kcvs_pdf.render import render_pdf
     from kcvs_pdf.sources import load_report
@@ -86,15 +86,23 @@ def measure_bundle_stage(project: Path, runs: int) -> None:
         rendered = render_pdf(composed, (project / "sources", project / "layouts"), layout / STYLESHEET,
                               report.published, diagnostics)
         pages = sum(a.page_count for a in plan.annexes if a.status is AnnexStatus.BUNDLED)
-        walls = []
-        for _ in range(runs):
+        bare = RenderedReport(rendered.pdf, rendered.page_count, ())
+
+        def bundle_and_write(report_pdf, annexes, expected):
             started = time.perf_counter()
-            pdf = bundle(rendered, plan.annexes, "Bijlagen", "Bijlage", diagnostics)
-            write_atomically(pdf, Path(workdir) / "out.pdf", rendered.page_count + pages)
-            walls.append(time.perf_counter() - started)
+            pdf = bundle(report_pdf, annexes, "Bijlagen", "Bijlage", diagnostics)
+            write_atomically(pdf, Path(workdir) / "out.pdf", expected)
+            return time.perf_counter() - started
+
+        with_annexes = [bundle_and_write(rendered, plan.annexes, rendered.page_count + pages)
+                        for _ in range(runs)]
+        without = [bundle_and_write(bare, (), rendered.page_count) for _ in range(runs)]
     print(f"{'inspect annexes (child processes)':<38} {inspect_seconds:6.2f} s  (1 run)")
-    print(f"{f'bundle + write, {pages} annex pages':<38} median {statistics.median(walls):6.2f} s  "
-          f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs, in process)")
+    for label, walls in ((f"bundle + write, {pages} annex pages", with_annexes),
+                         ("bundle + write, report alone", without)):
+        print(f"{label:<38} median {statistics.median(walls):6.2f} s  "
+              f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs, in process)")
+    print(f"{'annex pages add':<38} {statistics.median(with_annexes) - statistics.median(without):6.2f} s")
 
 
 def _install_bench_annexes(project: Path, annex_dir: Path) -> int:
