@@ -98,10 +98,6 @@ def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
     return fonts
 
 
-def open_pdf(path: Path) -> PdfReader:
-    return PdfReader(path)
-
-
 def qpdf_problems(path: Path) -> list[str]:
     """Return what qpdf's check (through pikepdf) finds wrong with the file."""
     import pikepdf

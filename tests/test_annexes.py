@@ -98,15 +98,16 @@ def test_a_web_page_link_is_never_an_annex(tmp_path):
 
 def test_an_annex_that_hangs_the_reader_is_refused_after_the_time_limit(tmp_path):
     verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf", timeout=0.001)
-    assert verdict == {"ok": False, "problem": "could not be read within 0.001 seconds (the PDF library "
-                       "hangs on it): re-save it from a PDF viewer"}
+    assert not verdict.usable
+    assert verdict.problem == ("could not be read within 0.001 seconds (the PDF library hangs on it): "
+                               "re-save it from a PDF viewer")
 
 
 def test_an_annex_that_exhausts_memory_is_refused(tmp_path):
     verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf",
                                memory=32 * 1024**2)
-    assert verdict["ok"] is False
-    assert verdict["problem"].startswith("makes the PDF reader fail")
+    assert not verdict.usable
+    assert verdict.problem.startswith("makes the PDF reader fail")
 
 
 def corpus_files():
@@ -117,9 +118,9 @@ def corpus_files():
 def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
     verdict = inspect_in_child(path, tmp_path / "repaired.pdf")
     if path.name in REFUSED:
-        assert verdict["ok"] is False and verdict["problem"].startswith(REFUSED[path.name])
+        assert not verdict.usable and verdict.problem.startswith(REFUSED[path.name])
     else:
-        assert verdict["ok"] is True, verdict
-        reader = PdfReader(verdict["path"])
+        assert verdict.usable, verdict
+        reader = PdfReader(verdict.path)
         assert not reader.is_encrypted
-        assert len(reader.pages) == verdict["pages"] > 0
+        assert len(reader.pages) == verdict.pages > 0

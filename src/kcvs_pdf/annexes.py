@@ -19,6 +19,19 @@ INSPECT_MEMORY_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What inspecting one annex file found."""
+
+    usable: bool
+    problem: str = ""
+    """Why the file is refused, phrased to follow its name (`… requires a password`)."""
+    pages: int = 0
+    path: Path | None = None
+    """The file to bundle: the original, or its repaired or decrypted copy."""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AnnexPlan:
     """Annexes in the order first linked, plus the local files that were expected but absent."""
 
@@ -43,15 +56,15 @@ def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: 
             if strict:
                 diagnostics.error(section.path, 0, 0, f"annex file {_shown(path)} is missing: add it, "
                                   "or build without --strict to list it as online", "annex.missing")
-        elif verdict is not None and not verdict["ok"]:
-            diagnostics.error(section.path, 0, 0, f"annex {_shown(path)} {verdict['problem']}",
+        elif verdict is not None and not verdict.usable:
+            diagnostics.error(section.path, 0, 0, f"annex {_shown(path)} {verdict.problem}",
                               "annex.unusable")
         elif verdict is not None:
-            for warning in verdict["warnings"]:
+            for warning in verdict.warnings:
                 diagnostics.warning(section.path, 0, 0, f"annex {_shown(path)} {warning}",
                                     "annex.repaired" if "repaired" in warning else "annex.warning")
             number += 1
-            status, used_path, pages = AnnexStatus.BUNDLED, Path(verdict["path"]), verdict["pages"]
+            status, used_path, pages = AnnexStatus.BUNDLED, verdict.path, verdict.pages
         annexes.append(Annex(number=number if status is AnnexStatus.BUNDLED else 0,
                              title=link.title or section.title, url=link.url, section=section,
                              status=status, path=used_path, page_count=pages))
@@ -68,14 +81,14 @@ def _first_links(report: Report) -> list[tuple[Link, Section]]:
     return links
 
 
-def _inspect_all(paths: list[Path], workdir: Path) -> dict[Path, dict]:
+def _inspect_all(paths: list[Path], workdir: Path) -> dict[Path, Verdict]:
     jobs = [(path, workdir / f"annex-{index}.pdf") for index, path in enumerate(paths)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return dict(zip(paths, pool.map(lambda job: inspect_in_child(*job), jobs)))
 
 
 def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,
-                     memory: int = INSPECT_MEMORY_BYTES) -> dict:
+                     memory: int = INSPECT_MEMORY_BYTES) -> Verdict:
     """Inspect path in a child process with a time and memory limit; never raise for the file's sake."""
     def limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -85,14 +98,17 @@ def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOU
             [sys.executable, "-m", "kcvs_pdf.inspect_annex", str(path), str(repaired)],
             capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory, check=False)
     except subprocess.TimeoutExpired:
-        return {"ok": False, "problem": f"could not be read within {timeout:g} seconds "
-                "(the PDF library hangs on it): re-save it from a PDF viewer"}
+        return Verdict(False, f"could not be read within {timeout:g} seconds (the PDF library "
+                       "hangs on it): re-save it from a PDF viewer")
     if completed.returncode != 0:
         cause = "ran out of memory" if "MemoryError" in completed.stderr else \
             f"crashed (exit code {completed.returncode})"
-        return {"ok": False, "problem": f"makes the PDF reader fail: it {cause}; re-save it "
-                "from a PDF viewer"}
-    return json.loads(completed.stdout)
+        return Verdict(False, f"makes the PDF reader fail: it {cause}; re-save it from a PDF viewer")
+    found = json.loads(completed.stdout)
+    if not found["ok"]:
+        return Verdict(False, found["problem"])
+    return Verdict(True, pages=found["pages"], path=Path(found["path"]),
+                   warnings=tuple(found["warnings"]))
 
 
 def _shown(path: Path) -> str:

@@ -32,6 +32,7 @@ def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: 
                 starts.append(len(pdf.pages))
                 pdf.add_pages_from(source, outlines="ignore")
                 outlines.append(_outline_entries(source))
+                _carry_attachments(source, pdf, annex)
             _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
         _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
         _label_pages(pdf, rendered.divider_pages, bundled)
@@ -51,6 +52,14 @@ def _warnings_as_diagnostics(annex: Annex, diagnostics: Diagnostics):
                             "bundle.warning")
 
 
+def _carry_attachments(source: pikepdf.Pdf, pdf: pikepdf.Pdf, annex: Annex) -> None:
+    """Copy files attached to the annex, prefixed with its label so names cannot clash."""
+    for name, spec in source.attachments.items():
+        copied = pikepdf.AttachedFileSpec(pdf, spec.get_file().read_bytes(), filename=spec.filename,
+                                          description=spec.description or "")
+        pdf.attachments[f"B{annex.number} {name}"] = copied
+
+
 def annex_start_pages(divider_pages: tuple[int, ...], page_counts: list[int]) -> list[int]:
     """Return the 0-based page where each annex starts once all annexes are inserted."""
     starts, inserted = [], 0
@@ -58,16 +67,6 @@ def annex_start_pages(divider_pages: tuple[int, ...], page_counts: list[int]) ->
         starts.append(divider + inserted + 1)
         inserted += count
     return starts
-
-
-def page_labels(report_pages: int, divider_pages: tuple[int, ...],
-                page_counts: list[int]) -> list[str]:
-    """Return the label of every page of the bundle, as a viewer will show it."""
-    labels = [str(n) for n in range(1, (divider_pages[0] if divider_pages else report_pages) + 1)]
-    for number, count in enumerate(page_counts, start=1):
-        labels.append(f"B{number}")
-        labels.extend(f"B{number}-{page}" for page in range(1, count + 1))
-    return labels
 
 
 def _label_pages(pdf: pikepdf.Pdf, dividers: tuple[int, ...], annexes: list[Annex]) -> None:

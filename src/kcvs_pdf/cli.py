@@ -14,7 +14,8 @@ from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
 from .model import Edition, Project
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Usage errors exit 2 through click itself.
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 _project_options = [
     click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=Path("sources"),
