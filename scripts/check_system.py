@@ -31,11 +31,14 @@ def main() -> int:
         print(f"kcvs-pdf needs Pango >= {'.'.join(map(str, PANGO_MINIMUM))}; this machine has "
               f"{'.'.join(map(str, version))}.\n{HINT}", file=sys.stderr)
         return 1
-    if not (ctypes.util.find_library("harfbuzz-subset")):
+    if not ctypes.util.find_library("harfbuzz-subset"):
         print("note: libharfbuzz-subset is missing; fonts will be subset with fontTools instead, "
               "so PDF bytes differ from machines that have it.\n" + HINT, file=sys.stderr)
+        return 3
     return 0
 
 
+# Exit codes: 0 all present, 1 Pango missing or too old (WeasyPrint cannot run),
+# 3 only HarfBuzz-Subset missing (builds work, bytes differ from machines that have it).
 if __name__ == "__main__":
     sys.exit(main())

@@ -82,12 +82,17 @@ class Diagnostics:
 
 
 class _DiagnosticHandler(logging.Handler):
-    def __init__(self, path: Path, diagnostics: Diagnostics, prefix: str, label: str) -> None:
+    def __init__(self, path: Path, diagnostics: Diagnostics, prefix: str, label: str,
+                 ignore: tuple[str, ...]) -> None:
         super().__init__(logging.WARNING)
         self.path, self.diagnostics, self.prefix, self.label = path, diagnostics, prefix, label
+        self.ignore = ignore
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = f"{self.label}: {record.getMessage().splitlines()[0]}"
+        text = record.getMessage().splitlines()[0]
+        if text.startswith(self.ignore):
+            return
+        message = f"{self.label}: {text}"
         if record.levelno >= logging.ERROR:
             self.diagnostics.error(self.path, 0, 0, message, f"{self.prefix}.error")
         else:
@@ -96,10 +101,13 @@ class _DiagnosticHandler(logging.Handler):
 
 @contextmanager
 def captured_log(logger_name: str, path: Path, diagnostics: Diagnostics, prefix: str,
-                 label: str | None = None):
-    """Turn what a library logs while in the block into diagnostics on path, so none is silent."""
+                 label: str | None = None, ignore: tuple[str, ...] = ()):
+    """Turn what a library logs while in the block into diagnostics on path, so none is silent.
+
+    Messages starting with one of `ignore` are about the machine, not the report, and dropped.
+    """
     logger = logging.getLogger(logger_name)
-    handler = _DiagnosticHandler(path, diagnostics, prefix, label or logger_name)
+    handler = _DiagnosticHandler(path, diagnostics, prefix, label or logger_name, ignore)
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False

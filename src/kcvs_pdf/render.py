@@ -21,6 +21,10 @@ from .errors import Diagnostics, UnsafeResourceError, captured_log
 from .model import RenderedReport
 
 
+# WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
+MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
+
+
 class ConfinedFetcher(weasyprint.URLFetcher):
     """Serve `file:` and `data:` URLs inside the allowed folders; refuse everything else."""
 
@@ -47,7 +51,8 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
                source_date: datetime.date, diagnostics: Diagnostics) -> RenderedReport:
     """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics."""
     fetcher = ConfinedFetcher(allowed)
-    with captured_log("weasyprint", stylesheet, diagnostics, "render"), _source_date_epoch(source_date):
+    with captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES), \
+            _source_date_epoch(source_date):
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
                                    url_fetcher=fetcher).render(font_config=FontConfiguration())
         pdf = document.write_pdf(pdf_tags=True)
