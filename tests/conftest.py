@@ -35,7 +35,6 @@ labels:
   annex: "Bijlage"
   online: "online beschikbaar"
   colophon: "Colofon"
-  page: "p."
 colophon:
   - label: "Uitgave"
     value: "Kenniscentrum Vlaamse Steden"

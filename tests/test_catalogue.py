@@ -57,7 +57,7 @@ def with_link(*lines: str) -> str:
 def report(old: str, new: str) -> str:
     """conftest.REPORT_YAML with one change. Its lines: 1 title, 2 year, 3 organisation,
     4 language, 5 published, 6 subject, 7 keywords, 8 website, 9 chapters, 10-11 the chapter,
-    12-19 labels, 20-22 colophon."""
+    12-18 labels, 19-21 colophon."""
     assert old in REPORT_YAML, old
     return REPORT_YAML.replace(old, new, 1)
 
@@ -125,12 +125,12 @@ CASES = [
          f"{R}:14:4", "yaml.syntax"),
     Case("report-yaml-unclosed-list", {R: report('["alfa", "beta"]', '["alfa", "beta"')},
          f"{R}:11:15", "yaml.syntax"),
-    Case("report-yaml-duplicate-key", {R: REPORT_YAML + "year: 2024\n"}, f"{R}:23:1", "yaml.duplicate-key",
+    Case("report-yaml-duplicate-key", {R: REPORT_YAML + "year: 2024\n"}, f"{R}:22:1", "yaml.duplicate-key",
          message="first at line 2"),
     Case("report-yaml-missing", {R: None}, f"{R}:0:0", "report.missing-file"),
     Case("report-missing-published", {R: report("published: 2024-06-01\n", "")}, f"{R}:1:1",
          "report.missing-field", message="'published'"),
-    Case("report-unknown-field", {R: REPORT_YAML + 'subtitel: "Jaarverslag"\n'}, f"{R}:23:1",
+    Case("report-unknown-field", {R: REPORT_YAML + 'subtitel: "Jaarverslag"\n'}, f"{R}:22:1",
          "report.unknown-field", message="did you mean 'subtitle'?"),
     Case("report-year-twenty", {R: report("year: 2023", "year: twenty")}, f"{R}:2:7", "report.wrong-type"),
     Case("report-published-impossible-date", {R: report("published: 2024-06-01", "published: 2024-13-45")},
@@ -154,7 +154,7 @@ CASES = [
     Case("report-labels-missing", {R: report(LABELS_BLOCK, "")}, f"{R}:1:1", "report.missing-field",
          message="'labels'"),
     Case("report-colophon-line-without-value", {R: report('    value: "Kenniscentrum Vlaamse Steden"\n', "")},
-         f"{R}:21:5", "report.missing-field", message="'value'"),
+         f"{R}:20:5", "report.missing-field", message="'value'"),
     # --- section files ---
     Case("duplicate-slug", {"sources/sections/03-alfa.md": ALFA}, "sources/sections/03-alfa.md:1:1",
          "section.duplicate-slug", message="also 01-alfa.md"),

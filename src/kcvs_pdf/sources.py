@@ -16,7 +16,7 @@ from .yamlsource import Located, load_yaml
 REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
 ANNEXES_DIR = "annexes"
-LABELS = ("contents", "chapter", "annexes", "annex", "online", "colophon", "page")
+LABELS = ("contents", "chapter", "annexes", "annex", "online", "colophon")
 _SECTION_NAME = re.compile(r"(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
