@@ -44,7 +44,7 @@ def test_unusable_annex_fails_the_build_naming_section_file_and_cause(tmp_path, 
     project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", fixture_or_corpus(name)])
     result, kept = build_with_previous_pdf(project)
     assert result.exit_code == 1
-    assert f"sources/sections/02-sectie-2.md:0:0: error: annex 'annexes/bijlage 2.pdf' {REFUSED[name]}" \
+    assert f"sources/sections/02-sectie-2.md:5:10: error: annex 'annexes/bijlage 2.pdf' {REFUSED[name]}" \
         in result.output
     assert "[annex.unusable]" in result.output
     assert kept, "the previous PDF was replaced or a temporary file was left behind"
@@ -85,7 +85,7 @@ def test_missing_annex_with_strict_is_an_error(tmp_path):
     project = make_project(tmp_path / "p")
     result, kept = build_with_previous_pdf(project, "--strict")
     assert result.exit_code == 1
-    assert "sources/sections/01-alfa.md:0:0: error: annex file 'annexes/alfa bijlage.pdf' is missing" \
+    assert "sources/sections/01-alfa.md:5:10: error: annex file 'annexes/alfa bijlage.pdf' is missing" \
         in result.output
     assert kept
 

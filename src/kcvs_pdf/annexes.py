@@ -54,14 +54,14 @@ def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: 
         if edition is Edition.FULL and not path.is_file():
             missing.append(path)
             if strict:
-                diagnostics.error(section.path, 0, 0, f"annex file {_shown(path)} is missing: add it, "
+                diagnostics.error(section.path, link.line, link.column, f"annex file {_shown(path)} is missing: add it, "
                                   "or build without --strict to list it as online", "annex.missing")
         elif verdict is not None and not verdict.usable:
-            diagnostics.error(section.path, 0, 0, f"annex {_shown(path)} {verdict.problem}",
+            diagnostics.error(section.path, link.line, link.column, f"annex {_shown(path)} {verdict.problem}",
                               "annex.unusable")
         elif verdict is not None:
             for warning in verdict.warnings:
-                diagnostics.warning(section.path, 0, 0, f"annex {_shown(path)} {warning}",
+                diagnostics.warning(section.path, link.line, link.column, f"annex {_shown(path)} {warning}",
                                     "annex.repaired" if "repaired" in warning else "annex.warning")
             number += 1
             status, used_path, pages = AnnexStatus.BUNDLED, verdict.path, verdict.pages

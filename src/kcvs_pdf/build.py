@@ -10,7 +10,7 @@ from .annexes import collect_annexes
 from .bundle import bundle
 from .compose import STYLESHEET, compose_html
 from .errors import Diagnostics
-from .model import BuildResult, Edition, Project, Report
+from .model import AnnexStatus, BuildResult, Edition, Project, Report
 from .publish import write_atomically
 from .render import render_pdf
 from .sources import load_report
@@ -42,9 +42,10 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         rendered = render_pdf(composed, (project.sources, project.layout),
                               project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
-        progress("Bundling annexes" if plan.annexes else "Finishing PDF")
+        bundled = sum(1 for annex in plan.annexes if annex.status is AnnexStatus.BUNDLED)
+        progress(f"Bundling {bundled} annexes" if bundled else "Finishing PDF")
         pdf = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"],
-                        diagnostics)
+                     diagnostics)
         diagnostics.raise_if_errors(strict)
         target = project.output_for(report, edition)
         progress(f"Writing {target.name}")

@@ -31,6 +31,9 @@ class Link:
     """Local file name under `sources/annexes/` when the URL is a PDF annex."""
     title: str | None = None
     """Title of the linked annex when it is not the section's title."""
+    line: int = 0
+    """Line of the link's URL in the section file, for messages about its annex."""
+    column: int = 0
 
 
 @dataclass(frozen=True)

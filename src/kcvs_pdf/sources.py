@@ -185,7 +185,8 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
     if label is None or url is None:
         return None
     title = reader.text(fields, "title") if "title" in fields else None
-    return Link(label=label, url=url, annex_file=file_name or annex_file_name(url), title=title)
+    return Link(label=label, url=url, annex_file=file_name or annex_file_name(url), title=title,
+                line=fields["url"].line, column=fields["url"].column)
 
 
 def annex_file_name(url: str) -> str | None:
