@@ -15,7 +15,7 @@ class OutlineEntry:
     title: str
     page: int
     """0-based page index the entry lands on."""
-    children: tuple["OutlineEntry", ...]
+    children: tuple[OutlineEntry, ...]
 
 
 @dataclass(frozen=True)

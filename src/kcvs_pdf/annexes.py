@@ -54,7 +54,8 @@ def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: 
         if edition is Edition.FULL and not path.is_file():
             missing.append(path)
             if strict:
-                diagnostics.error(section.path, link.line, link.column, f"annex file {_shown(path)} is missing: add it, "
+                diagnostics.error(section.path, link.line, link.column,
+                                  f"annex file {_shown(path)} is missing: add it, "
                                   "or build without --strict to list it as online", "annex.missing")
         elif verdict is not None and not verdict.usable:
             diagnostics.error(section.path, link.line, link.column, f"annex {_shown(path)} {verdict.problem}",
@@ -84,7 +85,7 @@ def _first_links(report: Report) -> list[tuple[Link, Section]]:
 def _inspect_all(paths: list[Path], workdir: Path) -> dict[Path, Verdict]:
     jobs = [(path, workdir / f"annex-{index}.pdf") for index, path in enumerate(paths)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(zip(paths, pool.map(lambda job: inspect_in_child(*job), jobs)))
+        return dict(zip(paths, pool.map(lambda job: inspect_in_child(*job), jobs), strict=True))
 
 
 def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,

@@ -72,7 +72,7 @@ def annex_start_pages(divider_pages: tuple[int, ...], page_counts: list[int]) ->
 def _label_pages(pdf: pikepdf.Pdf, dividers: tuple[int, ...], annexes: list[Annex]) -> None:
     numbers = Array([0, Dictionary(S=Name.D)])
     starts = annex_start_pages(dividers, [annex.page_count for annex in annexes])
-    for annex, start in zip(annexes, starts):
+    for annex, start in zip(annexes, starts, strict=True):
         numbers.extend([start - 1, Dictionary(P=String(f"B{annex.number}"))])
         numbers.extend([start, Dictionary(S=Name.D, P=String(f"B{annex.number}-"))])
     pdf.Root.PageLabels = Dictionary(Nums=numbers)
@@ -90,7 +90,7 @@ def _add_annex_outline(pdf: pikepdf.Pdf, annexes: list[Annex], starts: list[int]
         return
     with pdf.open_outline() as outline:
         parent = OutlineItem(annexes_label, starts[0])
-        for annex, start, entries in zip(annexes, starts, outlines):
+        for annex, start, entries in zip(annexes, starts, outlines, strict=True):
             item = OutlineItem(f"{annex_label} {annex.number}: {annex.title}", start)
             item.children.extend(_shifted(entries, start))
             parent.children.append(item)

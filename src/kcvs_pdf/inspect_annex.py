@@ -94,8 +94,9 @@ def _open_with_pypdf(path: Path) -> dict:
         pages = len(reader.pages)
         if pages == 0:
             return {"ok": False, "problem": "it has no pages"}
-        for page in reader.pages:
-            page.mediabox.width
+        # Reading every page's box makes a broken page tree fail here, not in the bundle.
+        if any(page.mediabox.width <= 0 for page in reader.pages):
+            return {"ok": False, "problem": "a page has no size"}
         return {"ok": True, "pages": pages}
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         return {"ok": False, "problem": f"{type(exc).__name__}: {exc}"}
@@ -108,8 +109,8 @@ def _rewrite_with_qpdf(source: Path, target: Path) -> dict:
         with pikepdf.open(source, password="") as pdf:
             if len(pdf.pages) == 0:
                 return {"ok": False, "problem": "it has no pages"}
-            for page in pdf.pages:
-                page.mediabox
+            if any(float(page.mediabox[2]) <= float(page.mediabox[0]) for page in pdf.pages):
+                return {"ok": False, "problem": "a page has no size"}
             pdf.save(target, encryption=False, deterministic_id=True)
         return {"ok": True}
     except pikepdf.PasswordError:

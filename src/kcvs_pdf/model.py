@@ -168,7 +168,7 @@ class Project:
     def annexes(self) -> Path:
         return self.sources / "annexes"
 
-    def output_for(self, report: "Report", edition: Edition) -> Path:
+    def output_for(self, report: Report, edition: Edition) -> Path:
         """Return the file an edition is written to."""
         if self.output is not None:
             return self.output

@@ -99,7 +99,7 @@ def _source_date_epoch(date: datetime.date):
     """Fix the timestamps fontTools writes into embedded fonts, so rebuilds are byte-identical."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     if previous is None:
-        midnight = datetime.datetime.combine(date, datetime.time(), datetime.timezone.utc)
+        midnight = datetime.datetime.combine(date, datetime.time(), datetime.UTC)
         os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
     try:
         yield
