@@ -93,7 +93,8 @@ def test_missing_annex_with_strict_is_an_error(tmp_path):
 def test_a_web_page_link_is_never_an_annex(tmp_path):
     project = make_project(tmp_path / "p")
     result = run_cli(project, "build", "--strict")
-    assert "beta" not in result.output
+    errors = [line for line in result.output.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith("sources/sections/01-alfa.md:")
 
 
 def test_an_annex_that_hangs_the_reader_is_refused_after_the_time_limit(tmp_path):

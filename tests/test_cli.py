@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from conftest import REPO, make_project, run_cli
 from kcvs_pdf.cli import main
@@ -48,7 +49,10 @@ def test_build_prints_a_line_per_stage_and_a_summary(project: Path):
 def test_output_option_writes_where_asked(project: Path):
     result = run_cli(project, "build", "-o", "elders/verslag.pdf")
     assert result.exit_code == 0, result.output
-    assert (project / "elders" / "verslag.pdf").read_bytes().startswith(b"%PDF-")
+    reader = PdfReader(project / "elders" / "verslag.pdf")
+    assert reader.metadata["/Title"] == "Testverslag 2023"
+    assert "Alfa werkgroep" in "".join(page.extract_text() for page in reader.pages)
+    assert not (project / "build").exists()
 
 
 def test_a_clean_build_logs_nothing_but_progress_and_summary(tmp_path):
