@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import mimetypes
 import os
 import re
@@ -13,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
-from pypdf import PdfReader
 from weasyprint.text.fonts import FontConfiguration
 
 from .compose import ComposedReport
@@ -56,7 +54,7 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
                                    url_fetcher=fetcher).render(font_config=FontConfiguration())
         pdf = document.write_pdf(pdf_tags=True)
-    _report_foreign_fonts(pdf, stylesheet, diagnostics)
+    _report_foreign_fonts(document, stylesheet, diagnostics)
     if fetcher.refused:
         listed = ", ".join(sorted(set(fetcher.refused)))
         raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
@@ -66,32 +64,15 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
     return RenderedReport(pdf=pdf, page_count=len(document.pages), divider_pages=dividers)
 
 
-def _report_foreign_fonts(pdf: bytes, stylesheet: Path, diagnostics: Diagnostics) -> None:
+def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) -> None:
     """Warn when text fell back to a system font: the layout's fonts lack some characters."""
-    families = {name.replace(" ", "-") for name in
-                re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)",
-                           stylesheet.read_text(encoding="utf-8"))}
-    for name in sorted(_font_names(PdfReader(io.BytesIO(pdf)))):
-        if not any(name.startswith(family) for family in families):
-            diagnostics.warning(stylesheet, 0, 0, f"some text is set in the system font '{name}' "
-                                "because the layout's fonts lack its characters: add a font with "
-                                "them to the layout, or change the text", "render.system-font")
-
-
-def _font_names(reader: PdfReader) -> set[str]:
-    """Return the names of all fonts used on the pages, without their subset prefix."""
-    names: set[str] = set()
-
-    def visit(resources) -> None:
-        resources = resources.get_object() if resources is not None else {}
-        for font in (resources.get("/Font") or {}).values():
-            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+")[-1])
-        for xobject in (resources.get("/XObject") or {}).values():
-            visit(xobject.get_object().get("/Resources"))
-
-    for page in reader.pages:
-        visit(page.get("/Resources"))
-    return names
+    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)",
+                              stylesheet.read_text(encoding="utf-8")))
+    # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
+    for family in sorted({font.family for font in document.fonts.values()} - declared):
+        diagnostics.warning(stylesheet, 0, 0, f"some text is set in the system font '{family}' "
+                            "because the layout's fonts lack its characters: add a font with "
+                            "them to the layout, or change the text", "render.system-font")
 
 
 @contextmanager
