@@ -27,7 +27,7 @@ class Verdict:
     """Why the file is refused, phrased to follow its name (`… requires a password`)."""
     pages: int = 0
     path: Path | None = None
-    """The file to bundle: the original, or its repaired or decrypted copy."""
+    """The file to bundle: a copy rewritten by qpdf, decrypted and repaired."""
     warnings: tuple[str, ...] = ()
 
 

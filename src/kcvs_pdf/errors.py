@@ -101,13 +101,13 @@ class _DiagnosticHandler(logging.Handler):
 
 @contextmanager
 def captured_log(logger_name: str, path: Path, diagnostics: Diagnostics, prefix: str,
-                 label: str | None = None, ignore: tuple[str, ...] = ()):
+                 ignore: tuple[str, ...] = ()):
     """Turn what a library logs while in the block into diagnostics on path, so none is silent.
 
     Messages starting with one of `ignore` are about the machine, not the report, and dropped.
     """
     logger = logging.getLogger(logger_name)
-    handler = _DiagnosticHandler(path, diagnostics, prefix, label or logger_name, ignore)
+    handler = _DiagnosticHandler(path, diagnostics, prefix, logger_name, ignore)
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False
