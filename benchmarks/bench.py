@@ -69,7 +69,7 @@ def measure_bundle_stage(project: Path, runs: int) -> None:
     from kcvs_pdf.bundle import bundle
     from kcvs_pdf.compose import STYLESHEET, compose_html
     from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.model import AnnexStatus, Edition, RenderedReport
+    from kcvs_pdf.model import NO_ANNEXES, Edition, RenderedReport
     from kcvs_pdf.publish import write_atomically
     from kcvs_pdf.render import render_pdf
     from kcvs_pdf.sources import load_report
@@ -82,10 +82,10 @@ def measure_bundle_stage(project: Path, runs: int) -> None:
         plan = collect_annexes(report, project / "sources" / "annexes", Edition.FULL, Path(workdir),
                                diagnostics)
         inspect_seconds = time.perf_counter() - started
-        composed = compose_html(report, plan.annexes, layout, Edition.FULL, diagnostics)
+        composed = compose_html(report, plan, layout, Edition.FULL, diagnostics)
         rendered = render_pdf(composed, (project / "sources", project / "layouts"), layout / STYLESHEET,
                               report.published, diagnostics)
-        pages = sum(a.page_count for a in plan.annexes if a.status is AnnexStatus.BUNDLED)
+        pages = plan.bundled_pages
         bare = RenderedReport(rendered.pdf, rendered.page_count, ())
 
         def bundle_and_write(report_pdf, annexes, expected):
@@ -94,9 +94,9 @@ def measure_bundle_stage(project: Path, runs: int) -> None:
             write_atomically(pdf, Path(workdir) / "out.pdf", expected)
             return time.perf_counter() - started
 
-        with_annexes = [bundle_and_write(rendered, plan.annexes, rendered.page_count + pages)
+        with_annexes = [bundle_and_write(rendered, plan, rendered.page_count + pages)
                         for _ in range(runs)]
-        without = [bundle_and_write(bare, (), rendered.page_count) for _ in range(runs)]
+        without = [bundle_and_write(bare, NO_ANNEXES, rendered.page_count) for _ in range(runs)]
     print(f"{'inspect annexes (child processes)':<38} {inspect_seconds:6.2f} s  (1 run)")
     for label, walls in ((f"bundle + write, {pages} annex pages", with_annexes),
                          ("bundle + write, report alone", without)):
@@ -117,7 +117,7 @@ def _install_bench_annexes(project: Path, annex_dir: Path) -> int:
     names = [link.annex_file for s in report.sections for link in s.links if link.annex_file]
     annex_dir.mkdir(parents=True, exist_ok=True)
     pages = 0
-    for name, corpus_file in zip(dict.fromkeys(names), BENCH_ANNEXES):
+    for name, corpus_file in zip(dict.fromkeys(names), BENCH_ANNEXES, strict=False):
         shutil.copyfile(CORPUS / corpus_file, annex_dir / name)
         reader = PdfReader(CORPUS / corpus_file)
         if reader.is_encrypted:

@@ -8,7 +8,6 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIXTURE_ANNEXES, annex_project, inherited_rotation_pdf, run_cli
-from kcvs_pdf.bundle import annex_start_pages
 from pdfcheck import links, outline, page_labels, page_texts, qpdf_problems, squash
 
 USABLE = ["own-outline-bookmarks.pdf", "rotated-0-90-180-270-pages.pdf", "acroform-fields.pdf",
@@ -56,7 +55,7 @@ def test_total_pages_and_labels_are_report_then_divider_and_pages_per_annex(bund
 
 def test_each_annex_keeps_its_pages_in_order_with_sizes_and_rotations(bundled):
     reader, sources = bundled["reader"], bundled["sources"]
-    for start, path in zip(annex_starts(reader, len(sources)), sources):
+    for start, path in zip(annex_starts(reader, len(sources)), sources, strict=True):
         original = source_reader(path)
         for offset, page in enumerate(original.pages):
             copy = reader.pages[start + offset]
@@ -97,7 +96,7 @@ def test_outline_nests_annexes_and_their_own_outline_under_bijlagen(bundled):
     assert [a.title for a in annexes][:3] == ["Bijlage 1: Sectie 1", "Bijlage 2: Sectie 2",
                                                "Bijlage 3: Formulier met velden"]
     assert [a.page for a in annexes] == starts
-    for annex, start, path in zip(annexes, starts, sources):
+    for annex, start, path in zip(annexes, starts, sources, strict=True):
         original = source_reader(path)
         assert flatten(annex.children, start) == flatten_reader(original), path.name
 
@@ -153,11 +152,6 @@ def test_web_edition_has_no_annex_pages_and_links_to_urls(bundled):
     uris = {l.uri for l in links(web) if l.uri}
     assert {f"https://www.example.org/docs/bijlage%20{n}.pdf" for n in range(1, 9)} <= uris
     assert "Bijlagen" not in [e.title for e in outline(web)]
-
-
-def test_annex_start_pages_add_up_previous_annexes():
-    assert annex_start_pages((10, 11, 12), [3, 1, 5]) == [11, 15, 17]
-    assert annex_start_pages((), []) == []
 
 
 

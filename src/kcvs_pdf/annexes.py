@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Diagnostics
-from .model import Annex, AnnexStatus, Edition, Link, Report, Section
+from .model import Annex, AnnexPlan, AnnexStatus, Edition, Link, Report, Section
 
 INSPECT_TIMEOUT_SECONDS = 60
 INSPECT_MEMORY_BYTES = 2 * 1024**3
@@ -29,14 +29,6 @@ class Verdict:
     path: Path | None = None
     """The file to bundle: a copy rewritten by qpdf, decrypted and repaired."""
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class AnnexPlan:
-    """Annexes in the order first linked, plus the local files that were expected but absent."""
-
-    annexes: tuple[Annex, ...]
-    missing: tuple[Path, ...]
 
 
 def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: Path,

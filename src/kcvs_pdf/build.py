@@ -10,7 +10,7 @@ from .annexes import collect_annexes
 from .bundle import bundle
 from .compose import STYLESHEET, compose_html
 from .errors import Diagnostics
-from .model import AnnexStatus, BuildResult, Edition, Project, Report
+from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
 from .publish import write_atomically
 from .render import render_pdf
 from .sources import load_report
@@ -22,7 +22,7 @@ def check(project: Project, diagnostics: Diagnostics) -> Report | None:
     """Validate sources and layout without rendering; problems go to diagnostics."""
     report = load_report(project.sources, diagnostics)
     if report is not None:
-        compose_html(report, (), project.layout, Edition.FULL, diagnostics)
+        compose_html(report, NO_ANNEXES, project.layout, Edition.FULL, diagnostics)
     return None if diagnostics.errors else report
 
 
@@ -37,19 +37,17 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         plan = collect_annexes(report, project.annexes, edition, Path(workdir), diagnostics, strict)
         diagnostics.raise_if_errors(strict)
         progress("Composing HTML")
-        composed = compose_html(report, plan.annexes, project.layout, edition, diagnostics)
+        composed = compose_html(report, plan, project.layout, edition, diagnostics)
         progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
         rendered = render_pdf(composed, (project.sources, project.layout),
                               project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
-        bundled = sum(1 for annex in plan.annexes if annex.status is AnnexStatus.BUNDLED)
-        progress(f"Bundling {bundled} annexes" if bundled else "Finishing PDF")
-        pdf = bundle(rendered, plan.annexes, report.labels["annexes"], report.labels["annex"],
+        progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
+        pdf = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"],
                      diagnostics)
         diagnostics.raise_if_errors(strict)
         target = project.output_for(report, edition)
         progress(f"Writing {target.name}")
-        expected = rendered.page_count + sum(annex.page_count for annex in plan.annexes)
+        expected = rendered.page_count + plan.bundled_pages
         size = write_atomically(pdf, target, expected_pages=expected)
-    return BuildResult(path=target, page_count=expected, size_bytes=size,
-                       annexes=plan.annexes, missing_annexes=plan.missing)
+    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan)

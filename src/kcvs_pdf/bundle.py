@@ -10,13 +10,13 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
 
 from .errors import Diagnostics
-from .model import Annex, AnnexStatus, RenderedReport
+from .model import Annex, AnnexPlan, RenderedReport
 
 
-def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: str,
+def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
            annex_label: str, diagnostics: Diagnostics) -> bytes:
     """Append each bundled annex after its divider page, keeping the report's structure."""
-    bundled = [annex for annex in annexes if annex.status is AnnexStatus.BUNDLED]
+    bundled = annexes.bundled
     with ExitStack() as open_files:
         pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
         dividers = [pdf.pages[index] for index in rendered.divider_pages]
@@ -35,7 +35,7 @@ def bundle(rendered: RenderedReport, annexes: tuple[Annex, ...], annexes_label: 
                 _carry_attachments(source, pdf, annex)
             _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
         _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
-        _label_pages(pdf, rendered.divider_pages, bundled)
+        _label_pages(pdf, starts, bundled)
         output = io.BytesIO()
         pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()
@@ -60,18 +60,9 @@ def _carry_attachments(source: pikepdf.Pdf, pdf: pikepdf.Pdf, annex: Annex) -> N
         pdf.attachments[f"B{annex.number} {name}"] = copied
 
 
-def annex_start_pages(divider_pages: tuple[int, ...], page_counts: list[int]) -> list[int]:
-    """Return the 0-based page where each annex starts once all annexes are inserted."""
-    starts, inserted = [], 0
-    for divider, count in zip(divider_pages, page_counts, strict=True):
-        starts.append(divider + inserted + 1)
-        inserted += count
-    return starts
-
-
-def _label_pages(pdf: pikepdf.Pdf, dividers: tuple[int, ...], annexes: list[Annex]) -> None:
+def _label_pages(pdf: pikepdf.Pdf, starts: list[int], annexes: tuple[Annex, ...]) -> None:
+    """Label report pages as printed, divider n `Bn`, and annex n's pages `Bn-1`, `Bn-2`, …"""
     numbers = Array([0, Dictionary(S=Name.D)])
-    starts = annex_start_pages(dividers, [annex.page_count for annex in annexes])
     for annex, start in zip(annexes, starts, strict=True):
         numbers.extend([start - 1, Dictionary(P=String(f"B{annex.number}"))])
         numbers.extend([start, Dictionary(S=Name.D, P=String(f"B{annex.number}-"))])
@@ -84,7 +75,7 @@ def _point_destination(pdf: pikepdf.Pdf, name: str, page: pikepdf.Page) -> None:
     destinations[name] = Array([page.obj, Name.Fit])
 
 
-def _add_annex_outline(pdf: pikepdf.Pdf, annexes: list[Annex], starts: list[int],
+def _add_annex_outline(pdf: pikepdf.Pdf, annexes: tuple[Annex, ...], starts: list[int],
                        outlines: list[list], annexes_label: str, annex_label: str) -> None:
     if not annexes:
         return
@@ -116,7 +107,7 @@ def _outline_entries(source: pikepdf.Pdf) -> list:
         destination = item.destination
         if destination is None and item.action is not None and item.action.get("/S") == Name.GoTo:
             destination = item.action.get("/D")
-        if isinstance(destination, (String, Name)) or isinstance(destination, str):
+        if isinstance(destination, (String, Name, str)):
             destination = names.get(str(destination)) if str(destination) in names else None
         if isinstance(destination, Dictionary):
             destination = destination.get("/D")

@@ -76,8 +76,11 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
 
     try:
         result = build_report(project, Edition(edition), diagnostics, strict, progress)
-    except SourceError as error:
-        _fail(error.diagnostics)
+    except SourceError:
+        _print(diagnostics)
+        click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "
+                    "warning(s). No PDF was written; the previous one is unchanged.", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
     except KcvsError as error:
         _print(diagnostics)
         click.secho(f"error: {error}", fg="red", err=True)
@@ -88,12 +91,11 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
     _print(diagnostics)
-    if result.missing_annexes:
-        click.echo(f"{len(result.missing_annexes)} annex file(s) not found in {_shown(project.annexes)}/: "
+    if result.annexes.missing:
+        click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {_shown(project.annexes)}/: "
                    "listed as online in the table of contents (--strict makes this an error)", err=True)
-    bundled = sum(1 for annex in result.annexes if annex.page_count)
     click.echo(f"Wrote {_shown(result.path)}: {result.page_count} pages, "
-               f"{result.size_bytes / 1_000_000:.1f} MB, {bundled} annex(es) bundled, "
+               f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
                f"{time.monotonic() - started:.1f} s")
 
 
@@ -131,15 +133,6 @@ def _project(sources: Path, layout: Path, output: Path | None) -> Project:
 def _print(diagnostics: Diagnostics) -> None:
     for diagnostic in diagnostics.items:
         click.echo(str(diagnostic), err=True)
-
-
-def _fail(diagnostics) -> None:
-    for diagnostic in diagnostics:
-        click.echo(str(diagnostic), err=True)
-    errors = sum(1 for d in diagnostics if d.severity.value == "error")
-    click.secho(f"Build stopped: {errors} error(s), {len(diagnostics) - errors} warning(s). "
-                "No PDF was written; the previous one is unchanged.", fg="red", err=True)
-    sys.exit(EXIT_FAILED)
 
 
 def _shown(path: Path) -> str:

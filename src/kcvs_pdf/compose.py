@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import Diagnostics
-from .model import Annex, AnnexStatus, Edition, Report
+from .model import AnnexPlan, Edition, Report
 
 TEMPLATE = "report.html"
 STYLESHEET = "style.css"
@@ -24,7 +24,7 @@ class ComposedReport:
     """Layout folder as a file URL, so the stylesheet and fonts resolve inside it."""
 
 
-def compose_html(report: Report, annexes: tuple[Annex, ...], layout: Path, edition: Edition,
+def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edition,
                  diagnostics: Diagnostics) -> ComposedReport | None:
     """Render the layout's template for report; record template errors with file and line."""
     environment = jinja2.Environment(
@@ -52,9 +52,9 @@ def compose_html(report: Report, annexes: tuple[Annex, ...], layout: Path, editi
     return ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
 
 
-def template_context(report: Report, annexes: tuple[Annex, ...], edition: Edition) -> dict:
+def template_context(report: Report, annexes: AnnexPlan, edition: Edition) -> dict:
     """Build the one dict templates see: the report plus link targets decided by the edition."""
-    bundled = {annex.url: annex for annex in annexes if annex.status is AnnexStatus.BUNDLED}
+    bundled = {annex.url: annex for annex in annexes.bundled}
     link_targets = {
         link.url: f"#{bundled[link.url].anchor}" if link.url in bundled else link.url
         for section in report.sections for link in section.links
@@ -66,8 +66,8 @@ def template_context(report: Report, annexes: tuple[Annex, ...], edition: Editio
         "chapters": report.chapters,
         "bodies": {section.slug: Markup(section.body_html) for section in report.sections},
         "link_targets": link_targets,
-        "bundled_annexes": tuple(a for a in annexes if a.status is AnnexStatus.BUNDLED),
-        "online_annexes": tuple(a for a in annexes if a.status is AnnexStatus.ONLINE),
+        "bundled_annexes": annexes.bundled,
+        "online_annexes": annexes.online,
         "stylesheet": STYLESHEET,
     }
 

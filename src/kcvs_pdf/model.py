@@ -144,6 +144,31 @@ class Annex:
 
 
 @dataclass(frozen=True)
+class AnnexPlan:
+    """Annexes in the order first linked, plus the local files that were expected but absent."""
+
+    annexes: tuple[Annex, ...]
+    missing: tuple[Path, ...]
+
+    @property
+    def bundled(self) -> tuple[Annex, ...]:
+        """Return the annexes that go into the PDF, numbered from 1."""
+        return tuple(annex for annex in self.annexes if annex.status is AnnexStatus.BUNDLED)
+
+    @property
+    def online(self) -> tuple[Annex, ...]:
+        """Return the annexes that are only linked by URL."""
+        return tuple(annex for annex in self.annexes if annex.status is AnnexStatus.ONLINE)
+
+    @property
+    def bundled_pages(self) -> int:
+        return sum(annex.page_count for annex in self.bundled)
+
+
+NO_ANNEXES = AnnexPlan((), ())
+
+
+@dataclass(frozen=True)
 class RenderedReport:
     """The report rendered by WeasyPrint, before annexes are added."""
 
@@ -183,9 +208,7 @@ class BuildResult:
     path: Path
     page_count: int
     size_bytes: int
-    annexes: tuple[Annex, ...]
-    missing_annexes: tuple[Path, ...]
-    """Annex files expected in `sources/annexes/` but absent (listed as online instead)."""
+    annexes: AnnexPlan
 
 
 def slugify(text: str) -> str:
