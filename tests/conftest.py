@@ -63,9 +63,9 @@ Het project beta werkte aan gegevensdeling tussen centrumsteden.
 """
 
 
-def make_project(root: Path, files: dict[str, str] | None = None,
+def make_project(root: Path, files: dict[str, str | bytes | None] | None = None,
                  annexes: dict[str, Path] | None = None) -> Path:
-    """Write a small valid project under root, with `files` overriding or adding files."""
+    """Write a small valid project under root; `files` override or add files (None deletes)."""
     shutil.copytree(REPO / "layouts", root / "layouts", dirs_exist_ok=True)
     contents = {"sources/report.yaml": REPORT_YAML, "sources/sections/01-alfa.md": ALFA,
                 "sources/sections/02-beta.md": BETA, **(files or {})}
@@ -74,6 +74,8 @@ def make_project(root: Path, files: dict[str, str] | None = None,
         path.parent.mkdir(parents=True, exist_ok=True)
         if text is None:
             path.unlink(missing_ok=True)
+        elif isinstance(text, bytes):
+            path.write_bytes(text)
         else:
             path.write_text(textwrap.dedent(text), encoding="utf-8")
     for name, source in (annexes or {}).items():
@@ -90,6 +92,19 @@ def run_cli(project: Path, *args: str):
         return CliRunner().invoke(main, list(args), catch_exceptions=False)
     finally:
         os.chdir(previous)
+
+
+LAST_GOOD = b"%PDF-1.7 last good build"
+
+
+def build_over_last_good(project: Path, *args: str):
+    """Plant a 'last good' PDF, build; return the result and whether build/ holds it unchanged."""
+    target = project / "build" / "testverslag-2023.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(LAST_GOOD)
+    result = run_cli(project, "build", *args)
+    untouched = target.read_bytes() == LAST_GOOD and [p.name for p in target.parent.iterdir()] == [target.name]
+    return result, untouched
 
 
 @pytest.fixture

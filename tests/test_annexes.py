@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, make_project, run_cli
+from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, build_over_last_good, make_project, run_cli
 from kcvs_pdf.annexes import inspect_in_child
 from pdfcheck import page_labels
 
@@ -29,20 +29,10 @@ def fixture_or_corpus(name: str) -> Path:
     return CORPUS / name
 
 
-def build_with_previous_pdf(project: Path, *args: str):
-    """Build after planting a 'last good' PDF; return the result and whether it survived."""
-    target = project / "build" / "testverslag-2023.pdf"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(b"%PDF-1.7 last good build")
-    result = run_cli(project, "build", *args)
-    leftovers = [p.name for p in target.parent.iterdir() if p.name != target.name]
-    return result, target.read_bytes() == b"%PDF-1.7 last good build" and not leftovers
-
-
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_unusable_annex_fails_the_build_naming_section_file_and_cause(tmp_path, name):
     project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", fixture_or_corpus(name)])
-    result, kept = build_with_previous_pdf(project)
+    result, kept = build_over_last_good(project)
     assert result.exit_code == 1
     assert f"sources/sections/02-sectie-2.md:5:10: error: annex 'annexes/bijlage 2.pdf' {REFUSED[name]}" \
         in result.output
@@ -83,7 +73,7 @@ def test_missing_annexes_are_listed_as_online_in_one_summary_line(tmp_path):
 
 def test_missing_annex_with_strict_is_an_error(tmp_path):
     project = make_project(tmp_path / "p")
-    result, kept = build_with_previous_pdf(project, "--strict")
+    result, kept = build_over_last_good(project, "--strict")
     assert result.exit_code == 1
     assert "sources/sections/01-alfa.md:5:10: error: annex file 'annexes/alfa bijlage.pdf' is missing" \
         in result.output

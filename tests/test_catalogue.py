@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALFA, REPORT_YAML, make_project, run_cli
+from conftest import ALFA, REPORT_YAML, build_over_last_good, make_project, run_cli
 from golden import assert_matches_golden
 
-LAST_GOOD = b"%PDF-1.7 last good build"
 DIAGNOSTIC = re.compile(r"^(?P<location>.+?:\d+:\d+): (?P<severity>error|warning): (?P<message>.*) "
                         r"\[(?P<code>[a-z0-9.-]+)\]$")
 
@@ -26,7 +25,7 @@ DIAGNOSTIC = re.compile(r"^(?P<location>.+?:\d+:\d+): (?P<severity>error|warning
 class Case:
     name: str
     files: dict[str, str | bytes | None]
-    """Files to write over the valid project (None deletes; `layouts/…` and bytes are written last)."""
+    """Files to write over the valid project (None deletes)."""
     expect_location: str
     """`path:line:column` of the diagnostic the case is about."""
     expect_code: str
@@ -198,31 +197,6 @@ CASES = [
 ]
 
 
-def write_case(root: Path, files: dict[str, str | bytes | None]) -> Path:
-    """Build the valid project with the case's files over it.
-
-    make_project copies layouts/ after writing `files`, and writes text only, so layout files and
-    bytes are written here afterwards.
-    """
-    late = {path: text for path, text in files.items() if path.startswith("layouts/") or isinstance(text, bytes)}
-    project = make_project(root, files={path: text for path, text in files.items() if path not in late})
-    for relative, content in late.items():
-        path = project / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return project
-
-
-def plant_last_good(project: Path) -> Path:
-    target = project / "build" / "testverslag-2023.pdf"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(LAST_GOOD)
-    return target
-
-
 def transcript(output: str, project: Path) -> str:
     """Return output with the project folder shown as <project> and the build time removed."""
     for shown in {str(project.resolve()), str(project)}:
@@ -255,15 +229,12 @@ def test_catalogue_names_are_unique():
 
 @pytest.mark.parametrize("case", params(CASES))
 def test_bad_input_fails_the_build_with_a_located_diagnostic(tmp_path, case):
-    project = write_case(tmp_path / "p", case.files)
-    target = plant_last_good(project)
-
-    result = run_cli(project, "build")
+    project = make_project(tmp_path / "p", case.files)
+    result, untouched = build_over_last_good(project)
     output = transcript(result.output, project)
 
     assert result.exit_code == 1, output
-    assert target.read_bytes() == LAST_GOOD, "the previous PDF was replaced"
-    assert sorted(p.name for p in target.parent.iterdir()) == [target.name], "build/ has new files"
+    assert untouched, "the previous PDF was replaced or build/ has new files"
     lines = [line for line in diagnostic_lines(output)
              if line.startswith(f"{case.expect_location}: error: ") and line.endswith(f"[{case.expect_code}]")]
     assert lines, f"no error at {case.expect_location} [{case.expect_code}] in:\n{output}"
@@ -280,7 +251,7 @@ CHECKED = ("title-misspelt-titel", "report-year-twenty", "report-chapter-names-u
 
 @pytest.mark.parametrize("case", params(c for c in CASES if c.name in CHECKED))
 def test_check_command_reports_the_same_problems(tmp_path, case):
-    project = write_case(tmp_path / "p", case.files)
+    project = make_project(tmp_path / "p", case.files)
     checked = run_cli(project, "check")
     output = transcript(checked.output, project)
     assert not (project / "build").exists(), "check wrote to build/"
@@ -296,20 +267,17 @@ def test_check_command_reports_the_same_problems(tmp_path, case):
 
 
 def test_problems_in_several_files_are_reported_together_sorted_by_file_and_line(tmp_path):
-    project = write_case(tmp_path / "p", {
+    project = make_project(tmp_path / "p", {
         R: report("year: 2023", "year: twenty"),
         A: section('titel: "Alfa werkgroep"'),
         B: with_link('  - label: "MEER OVER BETA"', '    url: "ftp://www.example.org/beta.pdf"',
                      '    file: "beta/bijlage.pdf"'),
     })
-    target = plant_last_good(project)
-
-    result = run_cli(project, "build")
+    result, untouched = build_over_last_good(project)
     output = transcript(result.output, project)
 
     assert result.exit_code == 1, output
-    assert target.read_bytes() == LAST_GOOD
-    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+    assert untouched
     assert [(m["location"], m["code"]) for m in map(DIAGNOSTIC.match, diagnostic_lines(output))] == [
         (f"{R}:2:7", "report.wrong-type"),
         (f"{A}:2:1", "section.unknown-field"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_project, run_cli
+from conftest import build_over_last_good, make_project, run_cli
 from kcvs_pdf.compose import ComposedReport
 from kcvs_pdf.errors import Diagnostics, UnsafeResourceError
 from kcvs_pdf.render import render_pdf
@@ -50,14 +50,11 @@ def test_a_layout_that_reaches_outside_fails_the_build_and_keeps_the_previous_pd
     project = make_project(tmp_path / "p")
     css = project / "layouts" / "default" / "style.css"
     css.write_text('@import url("file:///etc/passwd");\n' + css.read_text())
-    target = project / "build" / "testverslag-2023.pdf"
-    target.parent.mkdir()
-    target.write_bytes(b"%PDF- previous")
-    result = run_cli(project, "build")
+    result, untouched = build_over_last_good(project)
     assert result.exit_code == 1
     assert "error: the report asked for files outside sources/ and layouts/" in result.output
     assert "file:///etc/passwd" in result.output
-    assert target.read_bytes() == b"%PDF- previous"
+    assert untouched
 
 
 def test_a_missing_image_is_an_error_not_silence(tmp_path):
