@@ -39,12 +39,11 @@ class Located:
 
     def retyped(self) -> object | None:
         """Return what YAML 1.1 would silently turn this plain scalar into, or None if it stays text."""
-        if self.quoted or self.kind in ("text", "mapping", "list", "unreadable"):
+        if self.quoted or self.kind in ("text", "mapping", "list", "unreadable", "empty value"):
             return None
-        if self.kind == "empty value":
-            return None
-        tag = yaml.SafeLoader("").resolve(yaml.ScalarNode, self.value, (True, False))
-        converted = yaml.SafeLoader("").construct_object(yaml.ScalarNode(tag, self.value))
+        loader = yaml.SafeLoader("")
+        tag = loader.resolve(yaml.ScalarNode, self.value, (True, False))
+        converted = loader.construct_object(yaml.ScalarNode(tag, self.value))
         if self.kind == "date" or str(converted) != self.value:
             return converted
         return None
@@ -58,13 +57,16 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
     `first_line` is the file line the text starts on, so front matter reports file lines.
     """
     offset = first_line - 1
+    loader = _AnchorRecordingLoader(text)
     try:
-        _refuse_anchors(text, path, diagnostics, offset)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         line, column, problem = _locate_syntax_error(exc, text)
         diagnostics.error(path, line + offset, column, f"YAML syntax error: {problem}", "yaml.syntax")
         return UNREADABLE
+    finally:
+        _refuse_anchors(loader.anchor_events, path, diagnostics, offset)
+        loader.dispose()
     if node is None:
         return None
     return _convert(node, path, diagnostics, offset)
@@ -87,14 +89,26 @@ def _locate_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int
     return mark.line + 1, mark.column + 1, problem or "invalid YAML"
 
 
-def _refuse_anchors(text: str, path: Path, diagnostics: Diagnostics, offset: int) -> None:
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        anchor = getattr(event, "anchor", None)
-        if isinstance(event, yaml.AliasEvent) or anchor is not None:
-            mark = event.start_mark
-            diagnostics.error(path, mark.line + 1 + offset, mark.column + 1,
-                              f"YAML anchors and aliases ('&{anchor}', '*{anchor}') are not allowed: "
-                              "write the value out in full", "yaml.anchor")
+class _AnchorRecordingLoader(yaml.SafeLoader):
+    """Compose YAML as SafeLoader does, noting every anchor and alias on the way."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.anchor_events: list[yaml.Event] = []
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            self.anchor_events.append(event)
+        return super().compose_node(parent, index)
+
+
+def _refuse_anchors(events: list[yaml.Event], path: Path, diagnostics: Diagnostics, offset: int) -> None:
+    for event in events:
+        mark = event.start_mark
+        diagnostics.error(path, mark.line + 1 + offset, mark.column + 1,
+                          f"YAML anchors and aliases ('&{event.anchor}', '*{event.anchor}') are not "
+                          "allowed: write the value out in full", "yaml.anchor")
 
 
 def _convert(node: yaml.Node, path: Path, diagnostics: Diagnostics, offset: int) -> Located:
