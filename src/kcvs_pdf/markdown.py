@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from .errors import Diagnostics
@@ -25,18 +26,22 @@ class MarkdownBody:
 def render_markdown(source: str, path: Path, first_line: int, sources: Path,
                     diagnostics: Diagnostics) -> MarkdownBody:
     """Render source (which starts on file line `first_line`), recording unsafe constructs."""
-    # Parse with HTML recognised so raw HTML can be reported, then render with it disabled so
-    # that nothing an author typed is passed to the renderer as markup. Both parsers accept
-    # every link, so the check sees exactly the links and images that would be rendered.
-    checker = MarkdownIt("commonmark", {"html": True})
-    checker.validateLink = lambda url: True
-    _check(checker.parse(source), source.splitlines(), path, first_line, sources, diagnostics)
-    renderer = MarkdownIt("commonmark", {"html": False})
-    renderer.validateLink = lambda url: True
-    safe_tokens = renderer.parse(source)
-    _absolutise_images(safe_tokens, path)
-    html = renderer.renderer.render(safe_tokens, renderer.options, {})
-    return MarkdownBody(html=html, text=_plain_text(safe_tokens))
+    # Raw HTML is recognised, so it can be reported where it stands, and rendered escaped, so
+    # nothing an author typed reaches the renderer as markup. Every link is accepted by the
+    # parser, so the check sees exactly the links and images that are rendered.
+    parser = MarkdownIt("commonmark", {"html": True})
+    parser.validateLink = lambda url: True
+    for rule in ("html_block", "html_inline"):
+        parser.add_render_rule(rule, _escaped)
+    tokens = parser.parse(source)
+    _check(tokens, source.splitlines(), path, first_line, sources, diagnostics)
+    _absolutise_images(tokens, path)
+    html = parser.renderer.render(tokens, parser.options, {})
+    return MarkdownBody(html=html, text=_plain_text(tokens))
+
+
+def _escaped(renderer, tokens: list[Token], index: int, options, env) -> str:
+    return escapeHtml(tokens[index].content)
 
 
 def _check(tokens: list[Token], lines: list[str], path: Path, first_line: int, sources: Path,

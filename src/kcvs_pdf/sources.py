@@ -26,8 +26,8 @@ def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
     for path in sorted((sources / SECTIONS_DIR).glob("*.md")):
         section = _load_section(path, sources, diagnostics)
         if section is None:
-            name = _SECTION_NAME.fullmatch(path.name)
-            unreadable.add(name["slug"] if name else path.stem)
+            # report.yaml may name it; its own error suffices, no "unknown section" on top.
+            unreadable.add(_slug(path) or path.stem)
             continue
         if section.slug in sections:
             other = sections[section.slug].path.name
@@ -123,9 +123,15 @@ def _colophon_line(reader: FieldReader, item: Located) -> ColophonLine:
     return ColophonLine(reader.text(fields, "label") or "", reader.text(fields, "value") or "")
 
 
-def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Section | None:
+def _slug(path: Path) -> str | None:
+    """Return the slug of a section file named `NN-slug.md`, or None for any other name."""
     name = _SECTION_NAME.fullmatch(path.name)
-    if name is None:
+    return name["slug"] if name else None
+
+
+def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Section | None:
+    slug = _slug(path)
+    if slug is None:
         diagnostics.error(path, 0, 0, "section file names must look like '07-smart-flanders.md' "
                           "(number, dash, lowercase words joined by dashes)", "section.file-name")
         return None
@@ -141,7 +147,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
                             required=("title",), optional=("links",))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     rendered = render_markdown(body, path, body_line, sources, diagnostics)
-    return Section(slug=name["slug"], title=reader.text(fields, "title") or "",
+    return Section(slug=slug, title=reader.text(fields, "title") or "",
                    body_html=rendered.html, body_text=rendered.text,
                    links=tuple(link for link in links if link is not None), path=path)
 
