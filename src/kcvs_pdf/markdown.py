@@ -16,11 +16,34 @@ _LINK_SCHEMES = ("http", "https", "mailto")
 
 
 @dataclass(frozen=True)
+class Paragraph:
+    """One block of body text (paragraph, list item, heading) with the file line it starts on."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BodyLink:
+    """A link written in the body text, where it stands in the file."""
+
+    url: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class MarkdownBody:
     """A body rendered for the layout and for checking the PDF."""
 
     html: str
-    text: str
+    paragraphs: tuple[Paragraph, ...]
+    links: tuple[BodyLink, ...]
+
+    @property
+    def text(self) -> str:
+        """Return the body as plain text, one blank line between blocks."""
+        return "\n\n".join(paragraph.text for paragraph in self.paragraphs)
 
 
 def render_markdown(source: str, path: Path, first_line: int, sources: Path,
@@ -34,10 +57,11 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     for rule in ("html_block", "html_inline"):
         parser.add_render_rule(rule, _escaped)
     tokens = parser.parse(source)
-    _check(tokens, source.splitlines(), path, first_line, sources, diagnostics)
+    links: list[BodyLink] = []
+    _check(tokens, source.splitlines(), path, first_line, sources, diagnostics, links)
     _absolutise_images(tokens, path)
     html = parser.renderer.render(tokens, parser.options, {})
-    return MarkdownBody(html=html, text=_plain_text(tokens))
+    return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=tuple(links))
 
 
 def _escaped(renderer, tokens: list[Token], index: int, options, env) -> str:
@@ -45,7 +69,7 @@ def _escaped(renderer, tokens: list[Token], index: int, options, env) -> str:
 
 
 def _check(tokens: list[Token], lines: list[str], path: Path, first_line: int, sources: Path,
-           diagnostics: Diagnostics) -> None:
+           diagnostics: Diagnostics, links: list[BodyLink]) -> None:
     for token in tokens:
         if token.type == "html_block":
             _report_html(token.content, path, first_line + token.map[0], 1, diagnostics)
@@ -65,8 +89,9 @@ def _check(tokens: list[Token], lines: list[str], path: Path, first_line: int, s
                              sources, diagnostics)
             elif child.type == "link_open":
                 href = child.attrGet("href") or ""
-                _check_link(href, path, first_line + row, _column(lines, row, "](" + href, "["),
-                            diagnostics)
+                column = _column(lines, row, "](" + href, "[")
+                _check_link(href, path, first_line + row, column, diagnostics)
+                links.append(BodyLink(href, first_line + row, column))
 
 
 def _column(lines: list[str], row: int, snippet: str, opener: str = "") -> int:
@@ -122,12 +147,10 @@ def _absolutise_images(tokens: list[Token], path: Path) -> None:
                 child.attrSet("src", (path.parent / unquote(src)).resolve().as_uri())
 
 
-def _plain_text(tokens: list[Token]) -> str:
-    paragraphs = []
-    for token in tokens:
-        if token.type == "inline":
-            paragraphs.append("".join(_child_text(c) for c in token.children or ()))
-    return "\n\n".join(paragraphs)
+def _paragraphs(tokens: list[Token], first_line: int) -> tuple[Paragraph, ...]:
+    return tuple(Paragraph(first_line + (token.map[0] if token.map else 0),
+                           "".join(_child_text(c) for c in token.children or ()))
+                 for token in tokens if token.type == "inline")
 
 
 def _child_text(token: Token) -> str:

@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .markdown import BodyLink, Paragraph
+
 
 class Edition(enum.Enum):
     """Which PDF to produce from the same sources."""
@@ -46,12 +48,19 @@ class Section:
     """Title as printed."""
     body_html: str
     """Body rendered from Markdown to safe HTML."""
-    body_text: str
-    """Body as plain text, for search and for checking the PDF."""
+    paragraphs: tuple[Paragraph, ...]
+    """Body blocks as plain text with their file lines, for checking the PDF and placing comments."""
     links: tuple[Link, ...]
     """Calls to action in the order written."""
+    web_links: tuple[BodyLink, ...]
+    """Links written in the body text."""
     path: Path
     """Source file, for messages."""
+
+    @property
+    def body_text(self) -> str:
+        """Return the body as plain text, one blank line between blocks."""
+        return "\n\n".join(paragraph.text for paragraph in self.paragraphs)
 
 
 @dataclass(frozen=True)

@@ -148,8 +148,9 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     rendered = render_markdown(body, path, body_line, sources, diagnostics)
     return Section(slug=slug, title=reader.text(fields, "title") or "",
-                   body_html=rendered.html, body_text=rendered.text,
-                   links=tuple(link for link in links if link is not None), path=path)
+                   body_html=rendered.html, paragraphs=rendered.paragraphs,
+                   links=tuple(link for link in links if link is not None),
+                   web_links=rendered.links, path=path)
 
 
 def _read_text(path: Path, diagnostics: Diagnostics, kind: str) -> str | None:
