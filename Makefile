@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report web check test bench golden clean system-check
+.PHONY: report web draft check test seed-check bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
 	$(BIN)/kcvs-pdf build
@@ -12,11 +12,17 @@ report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes foun
 web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs)
 	$(BIN)/kcvs-pdf build --edition web
 
+draft: $(INSTALLED)  ## Build the draft for reviewers: watermarked, stamped, with the approval sheet
+	$(BIN)/kcvs-pdf build --edition draft
+
 check: $(INSTALLED)  ## Report every problem in sources/ without rendering
 	$(BIN)/kcvs-pdf check
 
 test: $(INSTALLED)  ## Run the test suite
 	$(BIN)/python -m pytest
+
+seed-check: $(INSTALLED)  ## Compare the 2023 sources with the published text in ../shared/seed/
+	$(BIN)/python scripts/seed_check.py
 
 bench: $(INSTALLED)  ## Measure build time and peak memory (see BENCHMARKS.md)
 	$(BIN)/python benchmarks/bench.py

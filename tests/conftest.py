@@ -15,6 +15,7 @@ from kcvs_pdf.cli import main
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "annex-corpus"
 FIXTURE_ANNEXES = Path(__file__).resolve().parent / "annexes"
+ROOTS = Path(__file__).resolve().parent / "roots"
 
 REPORT_YAML = """\
 title: "Testverslag 2023"
@@ -32,9 +33,9 @@ labels:
   contents: "Inhoud"
   chapter: "Hoofdstuk"
   annexes: "Bijlagen"
-  annex: "Bijlage"
-  online: "online beschikbaar"
-  colophon: "Colofon"
+status: "approved"
+approved_by: "Beheerscomité"
+approved_on: 2024-03-26
 colophon:
   - label: "Uitgave"
     value: "Kenniscentrum Vlaamse Steden"
@@ -110,17 +111,6 @@ def build_over_last_good(project: Path, *args: str):
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")
-
-
-@pytest.fixture(scope="session")
-def real_report(tmp_path_factory) -> Path:
-    """Build the real 2023 sources once through the CLI; return the PDF path."""
-    root = tmp_path_factory.mktemp("real")
-    shutil.copytree(REPO / "sources", root / "sources", ignore=shutil.ignore_patterns("*.pdf"))
-    shutil.copytree(REPO / "layouts", root / "layouts")
-    result = run_cli(root, "build")
-    assert result.exit_code == 0, result.output
-    return root / "build" / "jaarverslag-2023.pdf"
 
 
 def annex_project(root: Path, annex_files: list[Path], titles: dict[int, str] | None = None) -> Path:

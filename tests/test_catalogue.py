@@ -56,7 +56,7 @@ def with_link(*lines: str) -> str:
 def report(old: str, new: str) -> str:
     """conftest.REPORT_YAML with one change. Its lines: 1 title, 2 year, 3 organisation,
     4 language, 5 published, 6 subject, 7 keywords, 8 website, 9 chapters, 10-11 the chapter,
-    12-18 labels, 19-21 colophon."""
+    12-15 labels, 16-18 approval, 19-21 colophon."""
     assert old in REPORT_YAML, old
     return REPORT_YAML.replace(old, new, 1)
 
@@ -67,7 +67,6 @@ R = "sources/report.yaml"
 COVER = "layouts/default/cover.html"
 LABEL = '  - label: "MEER INFORMATIE"'
 URL = '    url: "https://www.example.org/alfa.pdf"'
-LABELS_BLOCK = REPORT_YAML[REPORT_YAML.index("labels:"):REPORT_YAML.index("colophon:\n")]
 
 CASES = [
     # --- YAML in a section's front matter (the front matter starts on file line 2) ---
@@ -150,8 +149,6 @@ CASES = [
          {R: report('    sections: ["alfa", "beta"]\n',
                     '    sections: ["alfa", "beta"]\n  - title: "Tweede hoofdstuk"\n    sections: ["alfa"]\n')},
          f"{R}:13:16", "report.section-twice", message="already in chapter 1"),
-    Case("report-labels-missing", {R: report(LABELS_BLOCK, "")}, f"{R}:1:1", "report.missing-field",
-         message="'labels'"),
     Case("report-colophon-line-without-value", {R: report('    value: "Kenniscentrum Vlaamse Steden"\n', "")},
          f"{R}:20:5", "report.missing-field", message="'value'"),
     # --- section files ---

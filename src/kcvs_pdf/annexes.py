@@ -37,13 +37,13 @@ def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: 
     first_links = _first_links(report)
     local = {link.url: annex_dir / link.annex_file for link, _ in first_links}
     present = [url for url, path in local.items() if path.is_file()]
-    verdicts = _inspect_all([local[url] for url in present], workdir) if edition is Edition.FULL else {}
+    verdicts = _inspect_all([local[url] for url in present], workdir) if edition.bundles_annexes else {}
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]
         verdict = verdicts.get(path)
         status, used_path, pages = AnnexStatus.ONLINE, None, 0
-        if edition is Edition.FULL and not path.is_file():
+        if edition.bundles_annexes and not path.is_file():
             missing.append(path)
             if strict:
                 diagnostics.error(section.path, link.line, link.column,

@@ -20,6 +20,9 @@ def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
     with ExitStack() as open_files:
         pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
         dividers = [pdf.pages[index] for index in rendered.divider_pages]
+        # Pages after the last divider (a draft's approval sheet) stay at the very end.
+        tail = [pdf.pages[index] for index in range(rendered.divider_pages[-1] + 1, len(pdf.pages))] \
+            if dividers else []
         if dividers:
             del pdf.pages[rendered.divider_pages[0]:]
         starts, outlines = [], []
@@ -34,8 +37,10 @@ def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
                 outlines.append(_outline_entries(source))
                 _carry_attachments(source, pdf, annex)
             _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
+        for page in tail:
+            pdf.pages.append(page)
         _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
-        _label_pages(pdf, starts, bundled)
+        _label_pages(pdf, starts, bundled, rendered.divider_pages[0] if dividers else 0, len(tail))
         output = io.BytesIO()
         pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()
@@ -60,12 +65,18 @@ def _carry_attachments(source: pikepdf.Pdf, pdf: pikepdf.Pdf, annex: Annex) -> N
         pdf.attachments[f"B{annex.number} {name}"] = copied
 
 
-def _label_pages(pdf: pikepdf.Pdf, starts: list[int], annexes: tuple[Annex, ...]) -> None:
-    """Label report pages as printed, divider n `Bn`, and annex n's pages `Bn-1`, `Bn-2`, …"""
+def _label_pages(pdf: pikepdf.Pdf, starts: list[int], annexes: tuple[Annex, ...], report_pages: int,
+                 tail: int) -> None:
+    """Label report pages as printed, divider n `Bn`, and annex n's pages `Bn-1`, `Bn-2`, …
+
+    Report pages moved behind the annexes go on with the report's numbers.
+    """
     numbers = Array([0, Dictionary(S=Name.D)])
     for annex, start in zip(annexes, starts, strict=True):
         numbers.extend([start - 1, Dictionary(P=String(f"B{annex.number}"))])
         numbers.extend([start, Dictionary(S=Name.D, P=String(f"B{annex.number}-"))])
+    if tail and annexes:
+        numbers.extend([len(pdf.pages) - tail, Dictionary(S=Name.D, St=report_pages + 1)])
     pdf.Root.PageLabels = Dictionary(Nums=numbers)
 
 

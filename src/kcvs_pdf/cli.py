@@ -13,16 +13,17 @@ from .build import build as build_report
 from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
 from .model import Edition, Project
+from .project import ProjectNotFound, open_project
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 _project_options = [
-    click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=Path("sources"),
-                 show_default=True, help="Folder with report.yaml, sections/ and annexes/."),
-    click.option("--layout", type=click.Path(file_okay=False, path_type=Path),
-                 default=Path("layouts/default"), show_default=True,
-                 help="Layout folder with report.html, style.css and fonts/."),
+    click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Folder with report.yaml, sections/ and annexes/ [default: the project's sources/]."),
+    click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Layout folder with report.html, style.css and fonts/ "
+                      "[default: the project's layouts/default/]."),
     click.option("--strict", is_flag=True,
                  help="Treat warnings (and missing annex files) as errors: exit 1."),
 ]
@@ -36,14 +37,19 @@ def project_options(function):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kcvs-pdf")
-def main() -> None:
+@click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Project folder (the one holding layouts/ and sources/) [default: the current "
+                   "folder or the nearest one above it that holds layouts/].")
+@click.pass_context
+def main(context: click.Context, project: Path | None) -> None:
     """Build the KCVS annual report as one navigable PDF.
 
     \b
-    Typical use, from the project folder:
+    Typical use, anywhere inside the project folder:
       kcvs-pdf check                 find every problem in sources/, without rendering
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
+      kcvs-pdf build --edition draft watermarked draft for the management committee
 
     Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
     130 interrupted (Ctrl-C).
@@ -55,7 +61,9 @@ def main() -> None:
 @click.option("--edition", type=click.Choice([e.value for e in Edition]), default=Edition.FULL.value,
               show_default=True,
               help="full: the report followed by every annex found in sources/annexes/. "
-                   "web: the report alone, calls to action link to the published URLs.")
+                   "web: the report alone, calls to action link to the published URLs. "
+                   "draft: the full edition for reviewers, watermarked, with an approval sheet; "
+                   "full and web need every section approved.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web].")
 def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None) -> None:
@@ -121,13 +129,16 @@ def _raise_interrupt():
     raise KeyboardInterrupt
 
 
-def _project(sources: Path, layout: Path, output: Path | None) -> Project:
-    for name, folder in (("--sources", sources), ("--layout", layout)):
+def _project(sources: Path | None, layout: Path | None, output: Path | None) -> Project:
+    root = click.get_current_context().find_root().params.get("project")
+    try:
+        project = open_project(root, sources, layout, output)
+    except ProjectNotFound as error:
+        raise click.UsageError(str(error)) from None
+    for name, folder in (("--sources", project.sources), ("--layout", project.layout)):
         if not folder.is_dir():
-            raise click.BadParameter(f"folder '{folder}' does not exist", param_hint=name)
-    root = Path.cwd().resolve()
-    return Project(root=root, sources=sources.resolve(), layout=layout.resolve(),
-                   output=output.resolve() if output else None)
+            raise click.BadParameter(f"folder '{_shown(folder)}' does not exist", param_hint=name)
+    return project
 
 
 def _print(diagnostics: Diagnostics) -> None:

@@ -7,7 +7,8 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from .markdown import BodyLink, Paragraph
 
@@ -19,6 +20,41 @@ class Edition(enum.Enum):
     """The report with every available annex bundled after it."""
     WEB = "web"
     """The report alone; calls to action link to the published URLs."""
+    DRAFT = "draft"
+    """The full edition for reviewers: watermarked, stamped, ending with the approval sheet."""
+
+    @property
+    def is_final(self) -> bool:
+        """Return whether this edition may only be built from approved sections."""
+        return self is not Edition.DRAFT
+
+    @property
+    def bundles_annexes(self) -> bool:
+        return self is not Edition.WEB
+
+
+class ApprovalStatus(enum.Enum):
+    """Where a section stands in the review cycle."""
+
+    CONCEPT = "concept"
+    """Being written."""
+    REVIEW = "review"
+    """Ready for the management committee to read."""
+    APPROVED = "approved"
+    """Signed off: may go into the final editions."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A section's review state, as written in its front matter or inherited from report.yaml."""
+
+    status: ApprovalStatus
+    approved_by: str = ""
+    approved_on: datetime.date | None = None
+    path: Path | None = None
+    """File the status was written in (the section file, or report.yaml when inherited)."""
+    line: int = 0
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +92,8 @@ class Section:
     """Links written in the body text."""
     path: Path
     """Source file, for messages."""
+    approval: Approval = Approval(ApprovalStatus.CONCEPT)
+    """Review state; a section that says nothing is a concept."""
 
     @property
     def body_text(self) -> str:
@@ -73,6 +111,18 @@ class Chapter:
     """Title as printed on the opener, in the TOC and in running heads."""
     sections: tuple[Section, ...]
     """Sections in reading order."""
+
+
+@dataclass(frozen=True)
+class LabelOverride:
+    """A fixed word of the layout that report.yaml replaces."""
+
+    name: str
+    """Dotted label name, e.g. `contents` or `draft.watermark`."""
+    value: str
+    path: Path
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -97,8 +147,8 @@ class Report:
     keywords: tuple[str, ...]
     website: str
     chapters: tuple[Chapter, ...]
-    labels: dict[str, str]
-    """Fixed words the layout prints (e.g. the TOC heading), in the report's language."""
+    labels: tuple[LabelOverride, ...]
+    """Fixed words of the layout that this report replaces (report.yaml's `labels:`)."""
     colophon: tuple[ColophonLine, ...]
     sources: Path
     """The sources folder the report came from."""
@@ -151,6 +201,22 @@ class Annex:
         """Return the page label of the annex's first page."""
         return f"B{self.number}-1"
 
+    @property
+    def divider_label(self) -> str:
+        """Return the page label of the divider page before the annex."""
+        return f"B{self.number}"
+
+    @property
+    def host(self) -> str:
+        """Return the web site the annex is published on, without `www.`."""
+        host = urlsplit(self.url).hostname or ""
+        return host.removeprefix("www.")
+
+    @property
+    def file_name(self) -> str:
+        """Return the published file's name, as a reader would save it."""
+        return PurePosixPath(unquote(urlsplit(self.url).path)).name
+
 
 @dataclass(frozen=True)
 class AnnexPlan:
@@ -202,12 +268,30 @@ class Project:
     def annexes(self) -> Path:
         return self.sources / "annexes"
 
-    def output_for(self, report: Report, edition: Edition) -> Path:
-        """Return the file an edition is written to."""
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def cache(self) -> Path:
+        """Folder for results reused between builds; safe to delete."""
+        return self.build_dir / ".cache"
+
+    def output_for(self, report: Report, suffix: str) -> Path:
+        """Return the file an edition is written to; suffix tells editions apart (`-web`)."""
         if self.output is not None:
             return self.output
-        suffix = "" if edition is Edition.FULL else f"-{edition.value}"
-        return self.root / "build" / f"{report.output_stem}{suffix}.pdf"
+        return self.build_dir / f"{report.output_stem}{suffix}.pdf"
+
+
+@dataclass(frozen=True)
+class DraftStamp:
+    """What a draft says about its sources on every report page."""
+
+    revision: str
+    """`git describe --always --dirty`, or a short content hash outside git."""
+    changed: datetime.date
+    """Date of the newest change to the sources or layout."""
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,14 @@ class ConfinedFetcher(weasyprint.URLFetcher):
 
 
 def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
-               source_date: datetime.date, diagnostics: Diagnostics) -> RenderedReport:
+               source_date: datetime.date, diagnostics: Diagnostics, tagged: bool = True) -> RenderedReport:
     """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics."""
     fetcher = ConfinedFetcher(allowed)
     with captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES), \
             _source_date_epoch(source_date):
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
                                    url_fetcher=fetcher).render(font_config=FontConfiguration())
-        pdf = document.write_pdf(pdf_tags=True)
+        pdf = document.write_pdf(pdf_tags=tagged)
     _report_foreign_fonts(document, stylesheet, diagnostics)
     if fetcher.refused:
         listed = ", ".join(sorted(set(fetcher.refused)))

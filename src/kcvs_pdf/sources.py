@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import Path, PurePosixPath
@@ -10,21 +11,22 @@ from urllib.parse import unquote, urlsplit
 from .errors import Diagnostics
 from .fields import FieldReader
 from .markdown import render_markdown
-from .model import Chapter, ColophonLine, Link, Report, Section
+from .model import Approval, ApprovalStatus, Chapter, ColophonLine, LabelOverride, Link, Report, Section
 from .yamlsource import Located, load_yaml
 
 REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
 ANNEXES_DIR = "annexes"
-LABELS = ("contents", "chapter", "annexes", "annex", "online", "colophon")
+APPROVAL_FIELDS = ("status", "approved_by", "approved_on")
 _SECTION_NAME = re.compile(r"(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
 def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
     """Read and validate every source file; return None when any error was recorded."""
-    sections, unreadable = {}, set()
+    sections, unreadable, approvals = {}, set(), {}
     for path in sorted((sources / SECTIONS_DIR).glob("*.md")):
-        section = _load_section(path, sources, diagnostics)
+        loaded = _load_section(path, sources, diagnostics)
+        section, approvals[path] = loaded if loaded is not None else (None, {})
         if section is None:
             # report.yaml may name it; its own error suffices, no "unknown section" on top.
             unreadable.add(_slug(path) or path.stem)
@@ -35,12 +37,12 @@ def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
                               "rename one of the two files", "section.duplicate-slug")
             continue
         sections[section.slug] = section
-    report = _load_report_file(sources, sections, unreadable, diagnostics)
+    report = _load_report_file(sources, sections, unreadable, approvals, diagnostics)
     return None if diagnostics.errors else report
 
 
 def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: set[str],
-                      diagnostics: Diagnostics) -> Report | None:
+                      approvals: dict[Path, dict], diagnostics: Diagnostics) -> Report | None:
     path = sources / REPORT_FILE
     if not path.is_file():
         diagnostics.error(path, 0, 0, f"{REPORT_FILE} is missing: every report needs one "
@@ -53,12 +55,17 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
     root = load_yaml(text, path, diagnostics)
     fields = reader.mapping(root, REPORT_FILE,
                             required=("title", "year", "organisation", "language", "published",
-                                      "subject", "chapters", "labels"),
-                            optional=("subtitle", "keywords", "website", "colophon"))
+                                      "subject", "chapters"),
+                            optional=("subtitle", "keywords", "website", "colophon", "labels",
+                                      *APPROVAL_FIELDS))
     if not fields:
         return None
+    defaults = _approval_fields(reader, fields)
+    _require_signature(reader, defaults)
+    sections = {slug: dataclasses.replace(section, approval=_approval(
+        FieldReader(section.path, diagnostics, "section"), approvals[section.path], defaults))
+        for slug, section in sections.items()}
     chapters = _chapters(reader, fields, sections, unreadable)
-    labels = reader.mapping(fields["labels"], "labels", required=LABELS) if "labels" in fields else {}
     colophon = tuple(_colophon_line(reader, item) for item in reader.items(fields, "colophon"))
     report = Report(
         title=reader.text(fields, "title"),
@@ -71,7 +78,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
         keywords=reader.text_items(fields, "keywords"),
         website=reader.url(fields, "website") if "website" in fields else "",
         chapters=chapters,
-        labels={name: reader.text(labels, name) for name in LABELS if name in labels},
+        labels=_label_overrides(reader, fields.get("labels")),
         colophon=colophon,
         sources=sources,
     )
@@ -118,6 +125,24 @@ def _chapters(reader: FieldReader, fields: dict[str, Located], sections: dict[st
     return tuple(chapters)
 
 
+def _label_overrides(reader: FieldReader, located: Located | None, prefix: str = "") -> tuple[LabelOverride, ...]:
+    """Return report.yaml's `labels:` as dotted names with their text and place."""
+    if located is None:
+        return ()
+    if located.kind != "mapping":
+        reader.error(located, "'labels' must be 'name: \"text\"' lines", "wrong-type")
+        return ()
+    overrides = []
+    for name, value in located.value.items():
+        if value.kind == "mapping":
+            overrides.extend(_label_overrides(reader, value, f"{prefix}{name}."))
+            continue
+        text = reader.text({name: value}, name)
+        if text is not None:
+            overrides.append(LabelOverride(f"{prefix}{name}", text, reader.path, *located.key_positions[name]))
+    return tuple(overrides)
+
+
 def _colophon_line(reader: FieldReader, item: Located) -> ColophonLine:
     fields = reader.mapping(item, "colophon line", required=("label", "value"), at=(item.line, item.column))
     return ColophonLine(reader.text(fields, "label") or "", reader.text(fields, "value") or "")
@@ -129,7 +154,7 @@ def _slug(path: Path) -> str | None:
     return name["slug"] if name else None
 
 
-def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Section | None:
+def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[Section, dict] | None:
     slug = _slug(path)
     if slug is None:
         diagnostics.error(path, 0, 0, "section file names must look like '07-smart-flanders.md' "
@@ -144,13 +169,56 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
     front, body, body_line = split
     reader = FieldReader(path, diagnostics, "section")
     fields = reader.mapping(load_yaml(front, path, diagnostics, first_line=2), "the front matter",
-                            required=("title",), optional=("links",))
+                            required=("title",), optional=("links", *APPROVAL_FIELDS))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     rendered = render_markdown(body, path, body_line, sources, diagnostics)
-    return Section(slug=slug, title=reader.text(fields, "title") or "",
-                   body_html=rendered.html, paragraphs=rendered.paragraphs,
-                   links=tuple(link for link in links if link is not None),
-                   web_links=rendered.links, path=path)
+    section = Section(slug=slug, title=reader.text(fields, "title") or "",
+                      body_html=rendered.html, paragraphs=rendered.paragraphs,
+                      links=tuple(link for link in links if link is not None),
+                      web_links=rendered.links, path=path)
+    return section, _approval_fields(reader, fields)
+
+
+def _approval_fields(reader: FieldReader, fields: dict[str, Located]) -> dict[str, tuple]:
+    """Return the approval fields written in one file as {name: (value, path, line, column)}."""
+    found = {}
+    if "status" in fields:
+        status = reader.text(fields, "status")
+        choices = [s.value for s in ApprovalStatus]
+        if status is not None and status not in choices:
+            reader.error(fields["status"], f"'status' must be one of {', '.join(choices)}, "
+                         f"not '{status}'", "invalid-status")
+        elif status is not None:
+            found["status"] = ApprovalStatus(status)
+    if "approved_by" in fields:
+        found["approved_by"] = reader.text(fields, "approved_by")
+    if "approved_on" in fields:
+        found["approved_on"] = reader.date(fields, "approved_on")
+    return {name: (value, reader.path, fields[name].line, fields[name].column)
+            for name, value in found.items() if value is not None}
+
+
+def _approval(reader: FieldReader, own: dict[str, tuple], defaults: dict[str, tuple]) -> Approval:
+    """Combine a section's approval fields with report.yaml's; an approved one needs who and when."""
+    fields = {**defaults, **own}
+    status, path, line, column = fields.get("status", (ApprovalStatus.CONCEPT, reader.path, 1, 1))
+    if "status" in own:
+        _require_signature(reader, fields)
+    if status is not ApprovalStatus.APPROVED:
+        return Approval(status, path=path, line=line, column=column)
+    return Approval(status, fields.get("approved_by", ("",))[0], fields.get("approved_on", (None,))[0],
+                    path, line, column)
+
+
+def _require_signature(reader: FieldReader, fields: dict[str, tuple]) -> None:
+    """Record an error when status says approved but who or when is missing."""
+    status, _, line, column = fields.get("status", (None, None, 0, 0))
+    if status is not ApprovalStatus.APPROVED:
+        return
+    for name in ("approved_by", "approved_on"):
+        if name not in fields:
+            reader.error((line, column), f"'status: approved' also needs '{name}:' (who approved it "
+                         "and on which date, YYYY-MM-DD)", "approval-incomplete")
 
 
 def _read_text(path: Path, diagnostics: Diagnostics, kind: str) -> str | None:

@@ -1,0 +1,63 @@
+"""The draft edition: a watermark on every page, a stamp on every report page, an approval sheet."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURE_ANNEXES, REPORT_YAML, annex_project, run_cli
+from pdfcheck import page_labels, page_texts
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory):
+    root = tmp_path_factory.mktemp("draft")
+    project = annex_project(root / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf",
+                                         FIXTURE_ANNEXES / "rotated-0-90-180-270-pages.pdf"])
+    report_yaml = project / "sources" / "report.yaml"
+    report_yaml.write_text(report_yaml.read_text().replace('status: "approved"', 'status: "review"'))
+    section = project / "sources" / "sections" / "01-sectie-1.md"
+    section.write_text(section.read_text().replace('title: "Sectie 1"\n', 'title: "Sectie 1"\nstatus: "approved"\n'))
+    result = run_cli(project, "build", "--edition", "draft")
+    assert result.exit_code == 0, result.output
+    pdf = project / "build" / "testverslag-2023-concept.pdf"
+    reader = PdfReader(pdf)
+    return {"pdf": pdf, "reader": reader, "texts": page_texts(reader), "labels": page_labels(reader)}
+
+
+def test_every_page_carries_the_watermark_as_an_artifact(draft):
+    with pikepdf.open(draft["pdf"]) as pdf:
+        for index, page in enumerate(pdf.pages):
+            operators = pikepdf.parse_content_stream(page)
+            marks = [(i, operands) for i, (operands, operator) in enumerate(operators) if operator == pikepdf.Operator("BDC")
+                     and operands[0] == pikepdf.Name.Artifact and operands[1].get("/Subtype") == pikepdf.Name.Watermark]
+            assert marks, f"page {index + 1} has no watermark artifact"
+            start, _ = marks[-1]
+            drawn = [operands[0] for operands, operator in operators[start:] if operator == pikepdf.Operator("Do")]
+            assert drawn and all(str(name).startswith("/KcvsWatermark") for name in drawn)
+    assert all("CONCEPT" in text for text in draft["texts"])
+
+
+def test_every_report_page_is_stamped_with_revision_date_and_approvals(draft):
+    report_pages = [i for i, label in enumerate(draft["labels"]) if not label.startswith("B")]
+    for index in report_pages:
+        stamp = re.search(r"Versie (\S+) · laatste wijziging (\d+ \w+ \d{4}) · (\d+) van (\d+) secties goedgekeurd",
+                          draft["texts"][index])
+        assert stamp, f"no stamp on page {index + 1}"
+        assert stamp.group(3, 4) == ("1", "2")
+
+
+def test_the_cover_says_concept_plainly(draft):
+    assert re.search(r"(?i)^concept\nOntwerpversie ter goedkeuring", draft["texts"][0], re.MULTILINE)
+
+
+def test_the_draft_ends_with_the_approval_sheet_after_the_annexes(draft):
+    last = draft["texts"][-1]
+    assert "Goedkeuring" in last
+    assert re.search(r"Sectie 1\s+goedgekeurd\s+Beheerscomité\s+26 maart 2024", last)
+    assert re.search(r"Sectie 2\s+ter nazicht", last)
+    labels = draft["labels"]
+    assert labels[-2].startswith("B2-") and labels[-1] == str(labels.index("B1") + 1)
