@@ -3,20 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Which report to build: `make draft SOURCES=sources-2024` for next year's.
+SOURCES ?= sources
 
 .PHONY: report web draft check test seed-check bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
-	$(BIN)/kcvs-pdf build
+	$(BIN)/kcvs-pdf build --sources $(SOURCES)
 
 web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs)
-	$(BIN)/kcvs-pdf build --edition web
+	$(BIN)/kcvs-pdf build --edition web --sources $(SOURCES)
 
 draft: $(INSTALLED)  ## Build the draft for reviewers: watermarked, stamped, with the approval sheet
-	$(BIN)/kcvs-pdf build --edition draft
+	$(BIN)/kcvs-pdf build --edition draft --sources $(SOURCES)
 
 check: $(INSTALLED)  ## Report every problem in sources/ without rendering
-	$(BIN)/kcvs-pdf check
+	$(BIN)/kcvs-pdf check --sources $(SOURCES)
 
 test: $(INSTALLED)  ## Run the test suite
 	$(BIN)/python -m pytest

@@ -27,13 +27,14 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     """Validate sources and layout without rendering; problems go to diagnostics.
 
     With no edition (the `check` command), unapproved sections are warnings; a final edition
-    makes them errors.
+    makes them errors; a draft shows them on its approval sheet instead.
     """
     report = load_report(project.sources, diagnostics)
     if report is None:
         return None
     labels = load_labels(project.layout, report.labels, diagnostics)
-    check_approvals(report, diagnostics, as_errors=edition is not None and edition.is_final)
+    if edition is None or edition.is_final:
+        check_approvals(report, diagnostics, as_errors=edition is not None)
     if labels:
         compose_html(report, NO_ANNEXES, project.layout, Edition.FULL, labels, diagnostics)
     return None if diagnostics.errors else (report, labels)

@@ -14,6 +14,8 @@ from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
 from .model import Edition, Project
 from .project import ProjectNotFound, open_project
+from .scaffold import ScaffoldError, new_report
+from .sources import load_report
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
@@ -123,6 +125,43 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("year", type=click.IntRange(1900, 2999))
+@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The report to start from [default: the project's sources/].")
+@click.option("--to", "target", type=click.Path(path_type=Path), default=None,
+              help="Folder for the new report [default: sources-YEAR beside the current one].")
+def new(year: int, sources: Path | None, target: Path | None) -> None:
+    """Start next year's report from this year's: same chapters, every section a stub.
+
+    \b
+    Example:
+      kcvs-pdf new 2024              writes sources-2024/ beside sources/
+      kcvs-pdf build --sources sources-2024 --edition draft
+
+    Every section keeps its title and place, with no text, no links and status "concept";
+    annexes/ starts empty. The current report is not changed and still builds.
+    """
+    project = _project(sources, None, None)
+    diagnostics = Diagnostics(project.root)
+    report = load_report(project.sources, diagnostics)
+    if report is None:
+        _print(diagnostics)
+        click.secho(f"error: {_shown(project.sources)} has errors; fix them first (kcvs-pdf check)",
+                    fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    target = (target or project.sources.with_name(f"{project.sources.name}-{year}")).resolve()
+    try:
+        written = new_report(report, year, target)
+    except ScaffoldError as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    shown = target.relative_to(project.root).as_posix() if target.is_relative_to(project.root) else target
+    click.echo(f"Wrote {shown}/: report.yaml and {len(written) - 1} section stubs.")
+    click.echo(f"Next: write the sections, then, in {project.root}:\n"
+               f"  kcvs-pdf build --sources {shown} --edition draft   (or: make draft SOURCES={shown})")
 
 
 def _raise_interrupt():

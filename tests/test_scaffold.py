@@ -1,0 +1,61 @@
+"""`kcvs-pdf new YEAR`: next year's report starts beside this year's, which still builds the same."""
+
+from __future__ import annotations
+
+import shutil
+
+from pypdf import PdfReader
+
+import reportcheck
+from conftest import REPO, ROOTS, run_cli
+
+
+def fixture_project(root):
+    shutil.copytree(ROOTS / "report", root)
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    return root
+
+
+def test_new_year_keeps_chapters_and_stubs_every_section_as_a_concept(tmp_path):
+    project = fixture_project(tmp_path / "p")
+    before = run_cli(project, "build", "--edition", "web")
+    assert before.exit_code == 0, before.output
+    first = (project / "build" / "proefverslag-2031-web.pdf").read_bytes()
+
+    result = run_cli(project / "sources" / "sections", "new", "2032")
+    assert result.exit_code == 0, result.output
+    new = project / "sources-2032"
+    assert sorted(p.name for p in (new / "sections").iterdir()) == \
+        sorted(p.name for p in (project / "sources" / "sections").iterdir())
+    assert (new / "annexes").is_dir() and not any((new / "annexes").iterdir())
+
+    draft = run_cli(project, "build", "--sources", "sources-2032", "--edition", "draft")
+    assert draft.exit_code == 0, draft.output
+    built = reportcheck.read_built(project, project / "build" / "proefverslag-2032-concept.pdf")
+    old = reportcheck.read_built(project, project / "build" / "proefverslag-2031-web.pdf")
+    assert [c.title for c in reportcheck.outline(built.reader)][:3] == [c.title for c in old.report.chapters]
+    assert "0 van 6 secties goedgekeurd" in built.texts[1]
+    assert PdfReader(project / "build" / "proefverslag-2032-concept.pdf").metadata["/Title"] == "Proefverslag 2032"
+
+    refused = run_cli(project, "build", "--sources", "sources-2032", "--edition", "web")
+    assert refused.exit_code == 1 and refused.output.count("[approval.pending]") == 6
+
+    again = run_cli(project, "build", "--edition", "web")
+    assert again.exit_code == 0
+    assert (project / "build" / "proefverslag-2031-web.pdf").read_bytes() == first
+
+
+def test_new_refuses_to_overwrite_an_existing_folder(tmp_path):
+    project = fixture_project(tmp_path / "p")
+    (project / "sources-2032").mkdir()
+    result = run_cli(project, "new", "2032")
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_every_command_finds_the_project_from_a_subfolder_or_takes_it_explicitly(tmp_path):
+    project = fixture_project(tmp_path / "p")
+    assert run_cli(project / "sources" / "sections", "check").exit_code == 0
+    assert run_cli(tmp_path, "--project", "p", "check").exit_code == 0
+    outside = run_cli(tmp_path, "check")
+    assert outside.exit_code == 2 and "no project found" in outside.output
