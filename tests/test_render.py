@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-from conftest import build_over_last_good, make_project, run_cli
+from conftest import REPO, build_over_last_good, make_project, run_cli
 from kcvs_pdf.compose import ComposedReport
 from kcvs_pdf.errors import Diagnostics, UnsafeResourceError
 from kcvs_pdf.render import render_pdf
+from pdfcheck import embedded_fonts
 
 OUTSIDE = ["file:///etc/passwd", "/etc/passwd", "http://example.org/logo.png",
            "https://example.org/logo.png", "../../outside.png"]
@@ -20,8 +24,9 @@ OUTSIDE = ["file:///etc/passwd", "/etc/passwd", "http://example.org/logo.png",
 
 def render(html: str, tmp_path: Path, diagnostics: Diagnostics):
     layout = tmp_path / "layouts" / "default"
-    layout.mkdir(parents=True, exist_ok=True)
+    (layout / "fonts").mkdir(parents=True, exist_ok=True)
     (layout / "style.css").write_text("p { color: black }")
+    shutil.copyfile(REPO / "layouts" / "default" / "fonts" / "DejaVuSans.ttf", layout / "fonts" / "DejaVuSans.ttf")
     (tmp_path / "outside.png").write_bytes(b"not allowed")
     composed = ComposedReport(html=f'<html lang="nl-BE">{html}</html>', base_url=layout.as_uri() + "/")
     return render_pdf(composed, (tmp_path / "sources", tmp_path / "layouts"), layout / "style.css",
@@ -67,18 +72,31 @@ def test_a_missing_image_is_an_error_not_silence(tmp_path):
     assert "Failed to load image" in diagnostics.errors[0].message and "gone.png" in diagnostics.errors[0].message
 
 
-def test_text_set_in_a_system_font_is_reported(tmp_path):
+def test_no_font_of_the_machine_is_ever_used(tmp_path):
     diagnostics = Diagnostics()
-    render("<p style='font-family: sans-serif'>Tekst</p>", tmp_path, diagnostics)
-    assert [d.code for d in diagnostics.warnings] == ["render.system-font"]
+    rendered = render("<p style='font-family: sans-serif'>Tekst</p><p style='font-family: Arial'>Tekst</p>",
+                      tmp_path, diagnostics)
+    fonts = embedded_fonts(PdfReader(io.BytesIO(rendered.pdf)))
+    assert [name.split("+")[1] for name in fonts] == ["DejaVu-Sans"]
+    assert [d.code for d in diagnostics.warnings] == ["render.undeclared-font"]
 
 
-def test_characters_no_font_has_are_reported(tmp_path):
-    diagnostics = Diagnostics()
-    render("<p>日本</p>", tmp_path, diagnostics)
-    assert [d.message for d in diagnostics.warnings if d.code == "render.warning"] == [
-        'weasyprint: .notdef glyph rendered for Unicode string unsupported by fonts: "日" (U+65E5)',
-        'weasyprint: .notdef glyph rendered for Unicode string unsupported by fonts: "本" (U+672C)']
+def test_the_pdf_is_the_same_whatever_fonts_the_machine_has(tmp_path, monkeypatch):
+    """A machine font folder with a CJK fallback font changes nothing: the render never looks there."""
+    project = make_project(tmp_path / "p")
+    first = run_cli(project, "build", "--edition", "web")
+    assert first.exit_code == 0, first.output
+    pdf = project / "build" / "testverslag-2023-web.pdf"
+    before = pdf.read_bytes()
+    machine_fonts = tmp_path / "machine-fonts"
+    machine_fonts.mkdir()
+    shutil.copyfile(REPO / "layouts" / "default" / "fonts" / "DejaVuSans.ttf", machine_fonts / "Other.ttf")
+    config = tmp_path / "fonts.conf"
+    config.write_text(f"<fontconfig><dir>{machine_fonts}</dir><alias><family>Plex Serif</family>"
+                      f"<prefer><family>DejaVu Sans</family></prefer></alias></fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    assert run_cli(project, "build", "--edition", "web").exit_code == 0
+    assert pdf.read_bytes() == before
 
 
 def test_strict_build_fails_on_renderer_warnings(tmp_path):
@@ -93,12 +111,14 @@ def test_strict_build_fails_on_renderer_warnings(tmp_path):
         title: "Beta project"
         ---
 
-        Het project beta bouwde een sneeuwpop: ☃.
+        Het project beta.
         """})
+    css = project / "layouts" / "default" / "style.css"
+    css.write_text(css.read_text() + "\n.section-title { colour: red; }\n")
     assert run_cli(project, "build").exit_code == 0
     result = run_cli(project, "build", "--strict")
     assert result.exit_code == 1
-    assert "[render.system-font]" in result.output
+    assert "unknown property" in result.output and "[render.warning]" in result.output
 
 
 def build_in_fresh_process(project: Path, *args: str) -> bytes:
@@ -114,6 +134,4 @@ def test_two_builds_in_two_processes_are_byte_identical(tmp_path, edition):
     first = build_in_fresh_process(project, "--edition", edition)
     second = build_in_fresh_process(project, "--edition", edition)
     assert first == second
-    from io import BytesIO
-    from pypdf import PdfReader
-    assert PdfReader(BytesIO(first)).metadata["/CreationDate"].startswith("D:20240601")
+    assert PdfReader(io.BytesIO(first)).metadata["/CreationDate"].startswith("D:20240601")

@@ -11,6 +11,7 @@ from .approval import check_approvals
 from .bundle import bundle
 from .compose import STYLESHEET, compose_html, compose_watermark
 from .errors import Diagnostics
+from .glyphs import check_glyphs
 from .labels import Labels, load_labels
 from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
 from .publish import write_atomically
@@ -20,6 +21,7 @@ from .sources import load_report
 from .watermark import watermark
 
 Progress = Callable[[str], None]
+FONTS_DIR = "fonts"
 
 
 def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None
@@ -33,6 +35,7 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     if report is None:
         return None
     labels = load_labels(project.layout, report.labels, diagnostics)
+    check_glyphs(report, project.layout / FONTS_DIR, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
     if labels:

@@ -83,17 +83,17 @@ class Diagnostics:
 
 class _DiagnosticHandler(logging.Handler):
     def __init__(self, path: Path, diagnostics: Diagnostics, prefix: str, label: str,
-                 ignore: tuple[str, ...]) -> None:
+                 ignore: tuple[str, ...], errors: tuple[str, ...]) -> None:
         super().__init__(logging.WARNING)
         self.path, self.diagnostics, self.prefix, self.label = path, diagnostics, prefix, label
-        self.ignore = ignore
+        self.ignore, self.errors = ignore, errors
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage().splitlines()[0]
         if text.startswith(self.ignore):
             return
         message = f"{self.label}: {text}"
-        if record.levelno >= logging.ERROR:
+        if record.levelno >= logging.ERROR or text.startswith(self.errors):
             self.diagnostics.error(self.path, 0, 0, message, f"{self.prefix}.error")
         else:
             self.diagnostics.warning(self.path, 0, 0, message, f"{self.prefix}.warning")
@@ -101,13 +101,14 @@ class _DiagnosticHandler(logging.Handler):
 
 @contextmanager
 def captured_log(logger_name: str, path: Path, diagnostics: Diagnostics, prefix: str,
-                 ignore: tuple[str, ...] = ()):
+                 ignore: tuple[str, ...] = (), errors: tuple[str, ...] = ()):
     """Turn what a library logs while in the block into diagnostics on path, so none is silent.
 
-    Messages starting with one of `ignore` are about the machine, not the report, and dropped.
+    Messages starting with one of `ignore` are about the machine, not the report, and dropped;
+    those starting with one of `errors` are errors whatever level the library gave them.
     """
     logger = logging.getLogger(logger_name)
-    handler = _DiagnosticHandler(path, diagnostics, prefix, logger_name, ignore)
+    handler = _DiagnosticHandler(path, diagnostics, prefix, logger_name, ignore, errors)
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False

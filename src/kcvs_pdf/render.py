@@ -6,7 +6,9 @@ import datetime
 import mimetypes
 import os
 import re
+import tempfile
 from contextlib import contextmanager
+from xml.sax.saxutils import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -21,6 +23,32 @@ from .model import RenderedReport
 
 # WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
 MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
+# A layout font that does not load would silently be replaced by another: that is an error.
+FONT_FAILURES = ("Font-face",)
+# Fontconfig that knows only the layout's font folder, not the system's: the machine's installed
+# fonts can never change the PDF. (With no font at all Pango crashes, so the folder is listed
+# too, not just added through @font-face.)
+_LAYOUT_ONLY_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def hermetic_fonts(fonts: Path) -> FontConfiguration:
+    """Return a font configuration that holds the layout's fonts and no system font."""
+    with tempfile.TemporaryDirectory(prefix="kcvs-fonts-") as folder:
+        config = Path(folder) / "fonts.conf"
+        config.write_text(_LAYOUT_ONLY_FONTCONFIG.format(fonts=escape(str(fonts)), cache=escape(folder)),
+                          encoding="utf-8")
+        previous = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(config)
+        try:
+            return FontConfiguration()
+        finally:
+            if previous is None:
+                del os.environ["FONTCONFIG_FILE"]
+            else:
+                os.environ["FONTCONFIG_FILE"] = previous
 
 
 class ConfinedFetcher(weasyprint.URLFetcher):
@@ -47,12 +75,16 @@ class ConfinedFetcher(weasyprint.URLFetcher):
 
 def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
                source_date: datetime.date, diagnostics: Diagnostics, tagged: bool = True) -> RenderedReport:
-    """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics."""
+    """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics.
+
+    Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else.
+    """
+    fonts = stylesheet.parent / "fonts"
     fetcher = ConfinedFetcher(allowed)
-    with captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES), \
-            _source_date_epoch(source_date):
+    with captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,
+                      errors=FONT_FAILURES), _source_date_epoch(source_date):
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
-                                   url_fetcher=fetcher).render(font_config=FontConfiguration())
+                                   url_fetcher=fetcher).render(font_config=hermetic_fonts(fonts))
         pdf = document.write_pdf(pdf_tags=tagged)
     _report_foreign_fonts(document, stylesheet, diagnostics)
     if fetcher.refused:
@@ -70,9 +102,9 @@ def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) 
                               stylesheet.read_text(encoding="utf-8")))
     # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
     for family in sorted({font.family for font in document.fonts.values()} - declared):
-        diagnostics.warning(stylesheet, 0, 0, f"some text is set in the system font '{family}' "
-                            "because the layout's fonts lack its characters: add a font with "
-                            "them to the layout, or change the text", "render.system-font")
+        diagnostics.warning(stylesheet, 0, 0, f"some text is set in '{family}', a font of the layout "
+                            "that no @font-face rule names: name every font the layout uses in "
+                            "an @font-face rule", "render.undeclared-font")
 
 
 @contextmanager
