@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from .build import build as build_report
 from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
+from .fetch import MAX_BYTES, Download, FetchOptions, Outcome, check_annexes, fetch_annexes
+from .links import check_links
+from .lock import LOCK_FILE
 from .model import Edition, Project
+from .sources import ANNEXES_DIR, load_report
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
@@ -42,8 +49,10 @@ def main() -> None:
     \b
     Typical use, from the project folder:
       kcvs-pdf check                 find every problem in sources/, without rendering
+      kcvs-pdf fetch                 download the linked annex PDFs into sources/annexes/
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
+      kcvs-pdf links                 find dead and insecure web links (uses the internet)
 
     Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
     130 interrupted (Ctrl-C).
@@ -115,6 +124,158 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(EXIT_FAILED)
+
+
+_sources_option = _project_options[0]
+
+
+def _timeout_option(default: float):
+    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=default,
+                        show_default=True, metavar="SECONDS",
+                        help="Give up on a server that stays silent this long.")
+
+
+@main.command()
+@_sources_option
+@click.option("--check", "check_only", is_flag=True,
+              help="Download nothing (no internet): compare sources/annexes/ with the links and the lock file.")
+@click.option("--force", is_flag=True, help="Download every annex again, even those that match the lock file.")
+@click.option("--max-size", type=click.FloatRange(min=0, min_open=True), default=MAX_BYTES // 1_000_000,
+              show_default=True, metavar="MB", help="Refuse an annex larger than this many megabytes.")
+@_timeout_option(30)
+def fetch(sources: Path, check_only: bool, force: bool, max_size: float, timeout: float) -> None:
+    """Download the annex PDFs the sections link to into sources/annexes/.
+
+    \b
+    Examples:
+      kcvs-pdf fetch            download what is missing or changed since the last time
+      kcvs-pdf fetch --check    no internet: is every annex there, as it was downloaded?
+      kcvs-pdf fetch --force    download every annex again
+
+    Each annex is saved under the file name the build looks for, and recorded in
+    sources/annexes.lock (address, size, checksum): commit that file with the sections. Annexes
+    that still match it are not downloaded again. A download that fails, is cut off, is too
+    large, is a web page instead of a PDF or is redirected to another website is refused, and
+    the file already in sources/annexes/ stays as it was. Failed requests are tried again up to
+    3 times.
+
+    Exit codes: 0 every annex is in place, 1 a download was refused or --check found an error.
+    """
+    if check_only and force:
+        raise click.UsageError("--check downloads nothing, so --force cannot be used with it")
+    sources = _sources_folder(sources)
+    diagnostics = Diagnostics(Path.cwd().resolve())
+    report = load_report(sources, diagnostics)
+    if report is None:
+        _stop(diagnostics, "Fetch stopped: fix the sources first; nothing was downloaded.")
+    if check_only:
+        annexes = check_annexes(report, sources / ANNEXES_DIR, diagnostics)
+        _print(diagnostics)
+        click.echo(f"{len(annexes)} annex(es) checked against {_shown(sources / LOCK_FILE)}: "
+                   f"{len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} warning(s)")
+    else:
+        options = FetchOptions(max_bytes=int(max_size * 1_000_000), connect_timeout=min(timeout, 10.0),
+                               read_timeout=timeout, force=force)
+        with _terminate_as_interrupt("Interrupted: files already in sources/annexes/ were kept as they were."):
+            downloads = fetch_annexes(report, sources / ANNEXES_DIR, options, diagnostics, _FetchProgress())
+        _print(diagnostics)
+        counts = {outcome: sum(d.outcome is outcome for d in downloads) for outcome in Outcome}
+        click.echo(f"{len(downloads)} annex(es): {counts[Outcome.DOWNLOADED]} downloaded, "
+                   f"{counts[Outcome.UNCHANGED]} unchanged, {counts[Outcome.REFUSED]} refused; "
+                   f"recorded in {_shown(sources / LOCK_FILE)}")
+    if diagnostics.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@_sources_option
+@click.option("--strict", is_flag=True, help="Treat dead and insecure links as errors: exit 1.")
+@_timeout_option(10)
+def links(sources: Path, strict: bool, timeout: float) -> None:
+    """Check every web link of the report: find dead ones and plain http:// ones.
+
+    \b
+    Examples:
+      kcvs-pdf links            list dead and insecure links as warnings
+      kcvs-pdf links --strict   the same, as errors: exit 1 if there is one (for CI)
+
+    Checks the calls to action and the links in the section texts; each address is asked
+    once (HEAD, or GET when the server refuses HEAD), four at a time. A link is dead when the
+    server answers with an error (404, 500…), does not exist, refuses the connection or stays
+    silent for --timeout seconds. Each problem is reported at every place the link is written.
+    """
+    diagnostics = Diagnostics(Path.cwd().resolve())
+    report = load_report(_sources_folder(sources), diagnostics)
+    if report is None:
+        _stop(diagnostics, "Link check stopped: fix the sources first.")
+    result = check_links(report, diagnostics, strict=strict, timeout=timeout)
+    _print(diagnostics)
+    click.echo(f"{len(result.uses)} link(s) to {len(result.checks)} address(es) checked: "
+               f"{len(result.dead)} dead, {len(result.insecure)} not secure (http://)")
+    if diagnostics.errors:
+        sys.exit(EXIT_FAILED)
+
+
+class _FetchProgress:
+    """Print a line per annex, and a progress bar while a large or slow one downloads."""
+
+    LARGE, SLOW = 10_000_000, 2.0
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._started = time.monotonic()
+        self._shown = 0
+
+    def advance(self, annex, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if (total or 0) < self.LARGE and time.monotonic() - self._started < self.SLOW:
+                return
+            bar = click.progressbar(itertools.count() if total is None else None, length=total,
+                                    label=annex.file, file=click.get_text_stream("stderr"),
+                                    item_show_func=lambda size: _size(size) if size else None)
+            self._bar = bar.__enter__()
+        self._bar.update(done - self._shown, current_item=done)
+        self._shown = done
+
+    def finished(self, download: Download) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+        self._bar, self._shown, self._started = None, 0, time.monotonic()
+        entry, detail = download.entry, ""
+        if download.outcome is Outcome.DOWNLOADED:
+            detail = f" ({_size(entry.bytes)}, {download.seconds:.1f} s)"
+        elif download.outcome is Outcome.REFUSED:
+            detail = " (see below)"
+        click.echo(f"{download.outcome.value:<10} {download.annex.file}{detail}", err=True)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def _sources_folder(sources: Path) -> Path:
+    if not sources.is_dir():
+        raise click.BadParameter(f"folder '{sources}' does not exist", param_hint="--sources")
+    return sources.resolve()
+
+
+def _stop(diagnostics: Diagnostics, message: str) -> NoReturn:
+    _print(diagnostics)
+    click.secho(message, fg="red", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+@contextmanager
+def _terminate_as_interrupt(message: str):
+    """Let SIGTERM unwind like Ctrl-C, so temporary files are removed; report either as interrupted."""
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.secho(message, fg="red", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def _raise_interrupt():
