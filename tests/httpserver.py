@@ -16,6 +16,8 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/pdf"),)
     length: int | None = None
     """Content-Length to announce; None announces len(body), -1 announces none."""
+    stall: float = 0.0
+    """Seconds to wait before answering at all."""
     delay: float = 0.0
     """Seconds to wait after the headers, before the body."""
     endless: bool = False
@@ -31,12 +33,16 @@ class LocalServer:
     """(method, path) of every request received, in order."""
     endless_stopped: threading.Event = field(default_factory=threading.Event)
     """Set when the client hung up on an endless body (it stopped reading)."""
+    most_at_once: int = 0
+    """The largest number of requests that were being answered at the same time."""
 
     def __post_init__(self) -> None:
         self._closing = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def port(self) -> int:
@@ -65,11 +71,17 @@ class LocalServer:
         self._server.server_close()
 
     def next_reply(self, method: str, path: str) -> Reply | None:
-        self.requests.append((method, path))
-        replies = self.routes.get(path)
-        if not replies:
-            return None
-        return replies.pop(0) if len(replies) > 1 else replies[0]
+        with self._lock:
+            self.requests.append((method, path))
+            replies = self.routes.get(path)
+            if not replies:
+                return None
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def entered(self, change: int) -> None:
+        with self._lock:
+            self._in_flight += change
+            self.most_at_once = max(self.most_at_once, self._in_flight)
 
     def wait(self, seconds: float) -> None:
         self._closing.wait(seconds)
@@ -84,10 +96,18 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             self._answer(send_body=False)
 
         def _answer(self, send_body: bool) -> None:
+            server.entered(+1)
+            try:
+                self._reply(send_body)
+            finally:
+                server.entered(-1)
+
+        def _reply(self, send_body: bool) -> None:
             reply = server.next_reply(self.command, self.path)
             if reply is None:
                 reply = Reply(status=404, body=b"<html><body>Not Found</body></html>",
                               headers=(("Content-Type", "text/html"),))
+            server.wait(reply.stall)
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)

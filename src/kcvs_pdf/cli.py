@@ -15,7 +15,7 @@ import click
 from .build import build as build_report
 from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
-from .fetch import MAX_BYTES, Download, FetchOptions, Outcome, check_annexes, fetch_annexes
+from .fetch import MAX_BYTES, Download, FetchOptions, Outcome, check_annexes, fetch_annexes, size_text
 from .links import check_links
 from .lock import LOCK_FILE
 from .model import Edition, Project
@@ -231,8 +231,8 @@ class _FetchProgress:
             if (total or 0) < self.LARGE and time.monotonic() - self._started < self.SLOW:
                 return
             bar = click.progressbar(itertools.count() if total is None else None, length=total,
-                                    label=annex.file, file=click.get_text_stream("stderr"),
-                                    item_show_func=lambda size: _size(size) if size else None)
+                                    label=annex.file, file=sys.stderr,
+                                    item_show_func=lambda size: size_text(size) if size else None)
             self._bar = bar.__enter__()
         self._bar.update(done - self._shown, current_item=done)
         self._shown = done
@@ -243,14 +243,10 @@ class _FetchProgress:
         self._bar, self._shown, self._started = None, 0, time.monotonic()
         entry, detail = download.entry, ""
         if download.outcome is Outcome.DOWNLOADED:
-            detail = f" ({_size(entry.bytes)}, {download.seconds:.1f} s)"
+            detail = f" ({size_text(entry.bytes)}, {download.seconds:.1f} s)"
         elif download.outcome is Outcome.REFUSED:
             detail = " (see below)"
         click.echo(f"{download.outcome.value:<10} {download.annex.file}{detail}", err=True)
-
-
-def _size(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
 
 
 def _sources_folder(sources: Path) -> Path:

@@ -311,13 +311,13 @@ def _receive(response: httpx.Response, stream: IO[bytes], annex: AnnexLink, opti
     """Write the body to stream, refusing it as soon as it is too large or not a PDF."""
     announced = _announced_length(response)
     if announced is not None and announced > options.max_bytes:
-        raise _Refused("too-large", f"is {_megabytes(announced)}, more than the limit of "
-                       f"{_megabytes(options.max_bytes)} (raise it with --max-size)")
+        raise _Refused("too-large", f"is {size_text(announced)}, more than the limit of "
+                       f"{size_text(options.max_bytes)} (raise it with --max-size)")
     digest, size, head = hashlib.sha256(), 0, b""
     for chunk in response.iter_bytes(_CHUNK):
         size += len(chunk)
         if size > options.max_bytes:
-            raise _Refused("too-large", f"is larger than the limit of {_megabytes(options.max_bytes)}; "
+            raise _Refused("too-large", f"is larger than the limit of {size_text(options.max_bytes)}; "
                            "stopped reading there (raise it with --max-size)")
         if len(head) < _HEADER_WINDOW:
             head = (head + chunk)[:_HEADER_WINDOW]
@@ -363,7 +363,8 @@ def _describe(exc: httpx.HTTPError) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+def size_text(size: int) -> str:
+    """Return a size as people read it: kB below a megabyte, MB with one decimal above."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .fields import FieldReader
 from .yamlsource import load_yaml
 
 LOCK_FILE = "annexes.lock"
+_YAML_SPECIAL = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _LOCK_HEADER = """\
 # The annex PDFs in annexes/, as `kcvs-pdf fetch` downloaded them: where each came from,
 # its size and its SHA-256 checksum. Written by `kcvs-pdf fetch`, compared with the folder by
@@ -72,15 +74,22 @@ def read_lock(path: Path, diagnostics: Diagnostics) -> tuple[LockEntry, ...]:
     return tuple(entries)
 
 
+def _quoted(value: str | int) -> str:
+    """Return value as YAML that reads back exactly: a JSON string is double-quoted YAML.
+
+    Characters YAML reads as line breaks or drops are escaped as well.
+    """
+    return _YAML_SPECIAL.sub(lambda match: f"\\u{ord(match.group()):04x}",
+                             json.dumps(value, ensure_ascii=False))
+
+
 def write_lock(path: Path, entries: tuple[LockEntry, ...]) -> None:
     """Write the lock sorted by file name, atomically, and only when its text changes."""
     lines = [_LOCK_HEADER + ("annexes:" if entries else "annexes: []")]
     for entry in sorted(entries, key=lambda e: (e.file, e.url)):
         values = {"file": entry.file, "url": entry.url, "sha256": entry.sha256, "bytes": entry.bytes,
                   "etag": entry.etag, "last_modified": entry.last_modified}
-        # JSON strings are valid double-quoted YAML, so no value can be retyped or misread.
-        written = [f"{name}: {json.dumps(value, ensure_ascii=False)}"
-                   for name, value in values.items() if value is not None]
+        written = [f"{name}: {_quoted(value)}" for name, value in values.items() if value is not None]
         lines.append("  - " + "\n    ".join(written))
     text = "\n".join(lines) + "\n"
     if path.is_file() and path.read_text(encoding="utf-8") == text:
