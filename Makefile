@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report web check test bench golden clean system-check
+.PHONY: report web fetch check test bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
 	$(BIN)/kcvs-pdf build
 
 web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs)
 	$(BIN)/kcvs-pdf build --edition web
+
+fetch: $(INSTALLED)  ## Download the annex PDFs the sections link to into sources/annexes/ (see README)
+	$(BIN)/kcvs-pdf fetch
 
 check: $(INSTALLED)  ## Report every problem in sources/ without rendering
 	$(BIN)/kcvs-pdf check

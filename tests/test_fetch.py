@@ -1,4 +1,4 @@
-"""Fetching annexes: every hostile answer is refused where the link is written, and leaves the folder as it was."""
+"""Fetching annexes: hostile answers are refused where the link is written and leave the folder as it was."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
 from httpserver import LocalServer, Reply
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.fetch import FetchOptions, Outcome, fetch_annexes
+from kcvs_pdf.fetch import FetchOptions, Outcome, Quiet, fetch_annexes
 from kcvs_pdf.lock import LockEntry, read_lock, write_lock
 from kcvs_pdf.sources import load_report
 
@@ -20,6 +20,7 @@ PDF = (FIXTURE_ANNEXES / "plain-a4-4-pages.pdf").read_bytes()
 OLD = b"%PDF-1.4 the copy that was here before\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body><h1>Pagina niet gevonden</h1></body></html>"
 FAST = FetchOptions(connect_timeout=0.5, read_timeout=0.5, backoff=0.0)
+LOCK = "sources/annexes.lock"
 URL_AT = "5:10"
 """Where the first link's URL stands in every section file these tests write."""
 
@@ -62,7 +63,8 @@ def folder(project: Path) -> dict[str, bytes]:
 
 def test_a_pdf_is_saved_under_the_name_the_build_expects_and_locked(server, tmp_path):
     url = server.route("/docs/bijlage%20een.pdf", Reply(body=PDF, headers=(
-        ("Content-Type", "application/pdf"), ("ETag", '"v1"'), ("Last-Modified", "Tue, 05 Mar 2024 10:00:00 GMT"))))
+        ("Content-Type", "application/pdf"), ("ETag", '"v1"'),
+        ("Last-Modified", "Tue, 05 Mar 2024 10:00:00 GMT"))))
     project = linking_project(tmp_path / "p", url)
     downloads, diagnostics = fetch(project)
     assert diagnostics.items == ()
@@ -84,7 +86,8 @@ def test_a_second_run_makes_no_request_and_force_downloads_again(server, tmp_pat
     assert diagnostics.items == () and server.count() == 3
     assert [d.outcome for d in downloads] == [Outcome.UNCHANGED] * 3
     assert (project / "sources" / "annexes.lock").read_text() == lock
-    assert [line.split('"')[1] for line in lock.splitlines() if "file:" in line] == ["alfa.pdf", "mu.pdf", "zeta.pdf"]
+    files = [line.split('"')[1] for line in lock.splitlines() if "file:" in line]
+    assert files == ["alfa.pdf", "mu.pdf", "zeta.pdf"]
     downloads, _ = fetch(project, FetchOptions(force=True, backoff=0.0))
     assert [d.outcome for d in downloads] == [Outcome.DOWNLOADED] * 3 and server.count() == 6
 
@@ -105,8 +108,9 @@ HOSTILE = {
     "500 every time": ALWAYS_500,
     "body slower than the read timeout": ([Reply(body=PDF, delay=3.0)], "fetch.timeout",
                                           "did not answer within the time limit", 4),
-    "HTML error page served as 200": ([Reply(body=HTML, headers=(("Content-Type", "text/html; charset=utf-8"),))],
-                                      "fetch.html-page", "answered with a web page instead of a PDF", 1),
+    "HTML error page served as 200": (
+        [Reply(body=HTML, headers=(("Content-Type", "text/html; charset=utf-8"),))],
+        "fetch.html-page", "answered with a web page instead of a PDF", 1),
     "HTML page labelled as PDF": ([Reply(body=b"\n  " + HTML)], "fetch.html-page", "web page", 1),
     "not a PDF at all": ([Reply(body=b"PK\x03\x04" + bytes(4000))], "fetch.not-pdf",
                          "is not a PDF (application/pdf; the file does not start with %PDF-)", 1),
@@ -114,8 +118,9 @@ HOSTILE = {
                                                    "fetch.truncated", "was cut off", 1),
     "announced larger than the cap": ([Reply(body=PDF)], "fetch.too-large",
                                       "is 25 kB, more than the limit of 10 kB", 1),
-    "endless body without length": ([Reply(body=b"%PDF-1.4\n" + bytes(65_527), endless=True)],
-                                    "fetch.too-large", "is larger than the limit of 10 kB; stopped reading", 1),
+    "endless body without length": (
+        [Reply(body=b"%PDF-1.4\n" + bytes(65_527), endless=True)],
+        "fetch.too-large", "is larger than the limit of 10 kB; stopped reading", 1),
 }
 
 
@@ -164,7 +169,8 @@ def test_a_redirect_to_another_host_is_refused_without_following(server, tmp_pat
     project = linking_project(tmp_path / "p", url, annexes={"bijlage.pdf": OLD})
     _, diagnostics = fetch(project)
     [error] = diagnostics.items
-    assert error.code == "fetch.redirect-host" and f"redirects to another website ({elsewhere})" in error.message
+    assert error.code == "fetch.redirect-host"
+    assert f"redirects to another website ({elsewhere})" in error.message
     assert server.requests == [("GET", "/bijlage.pdf")]
     assert folder(project) == {"bijlage.pdf": OLD}
 
@@ -192,6 +198,24 @@ def test_every_refusal_is_reported_and_the_good_ones_are_still_fetched(server, t
         ("sources/sections/03-sectie-3.md", "fetch.html-page")]
     assert folder(project) == {"goed.pdf": PDF}
     assert [e.url for e in read_lock(project / "sources" / "annexes.lock", Diagnostics())] == [good]
+
+
+def test_an_interrupted_run_leaves_no_partial_file_and_a_true_lock(server, tmp_path):
+    first = server.route("/een.pdf", Reply(body=PDF))
+    second = server.route("/twee.pdf", Reply(body=PDF))
+    project = linking_project(tmp_path / "p", first, second, annexes={"twee.pdf": OLD})
+
+    class CtrlC(Quiet):
+        def advance(self, annex, done, total):
+            if annex.url == second:
+                raise KeyboardInterrupt
+
+    diagnostics = Diagnostics(project)
+    report = load_report(project / "sources", diagnostics)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_annexes(report, project / "sources" / "annexes", FAST, diagnostics, CtrlC())
+    assert folder(project) == {"een.pdf": PDF, "twee.pdf": OLD}
+    assert [e.url for e in read_lock(project / "sources" / "annexes.lock", Diagnostics())] == [first]
 
 
 def test_two_urls_saved_under_one_file_name_are_an_error(server, tmp_path):
@@ -329,15 +353,16 @@ def test_cli_fetch_prints_a_line_per_annex_and_exits_1_on_a_refusal(server, tmp_
     result = run_cli(project, "fetch", "--timeout", "0.5")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith("downloaded goed.pdf (25 kB, ") and lines[1] == "refused    weg.pdf (see below)"
+    assert lines[0].startswith("downloaded goed.pdf (25 kB, ")
+    assert lines[1] == "refused    weg.pdf (see below)"
     assert lines[2].startswith(f"sources/sections/02-sectie-2.md:{URL_AT}: error: {gone} answered HTTP 404")
-    assert lines[3:] == ["2 annex(es): 1 downloaded, 0 unchanged, 1 refused; recorded in sources/annexes.lock"]
+    assert lines[3:] == [f"2 annex(es): 1 downloaded, 0 unchanged, 1 refused; recorded in {LOCK}"]
     server.routes["/weg.pdf"] = [Reply(body=PDF)]
     result = run_cli(project, "fetch")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "unchanged  goed.pdf" and lines[1].startswith("downloaded weg.pdf (25 kB, ")
-    assert result.output.endswith("2 annex(es): 1 downloaded, 1 unchanged, 0 refused; recorded in sources/annexes.lock\n")
+    assert lines[2:] == [f"2 annex(es): 1 downloaded, 1 unchanged, 0 refused; recorded in {LOCK}"]
 
 
 def test_cli_max_size_is_in_megabytes(server, tmp_path):

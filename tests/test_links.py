@@ -1,4 +1,4 @@
-"""Checking outgoing links: dead and http:// links located where they are written; no other command goes online."""
+"""Checking outgoing links: dead and http:// links located where written; no other command goes online."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def test_dead_links_are_located_where_they_are_written(server, tmp_path, monkeyp
         (*where(source, "[weg]"), f"dead link: {gone} answers HTTP 404 Not Found"),
         (*where(source, "[kapot]"), f"dead link: {broken} answers HTTP 500 Internal Server Error"),
         (*where(source, "[traag]"), f"dead link: {slow} did not answer within 0.5 seconds"),
-        (*where(source, "[dicht]"), f"dead link: {refused} cannot be reached: the server refused the connection"),
+        (*where(source, "[dicht]"), f"dead link: {refused} cannot be reached: the server refused the "
+                                    "connection"),
         (*where(source, "[onbekend]"), "dead link: https://bestaat-niet.example/x cannot be reached: the "
                                        "server name does not exist (DNS lookup failed)")]
     assert {d.path for d in diagnostics.items} == {"sources/sections/01-alfa.md"}
@@ -124,7 +125,8 @@ def test_anchors_and_mail_addresses_are_not_requested(server, tmp_path):
 
 def test_links_are_checked_a_few_at_a_time(server, tmp_path):
     urls = [server.route(f"/pagina-{n}", Reply(stall=0.3)) for n in range(8)]
-    project = links_project(tmp_path / "p", urls[0], "\n\n".join(f"[{n}]({url})" for n, url in enumerate(urls)))
+    body = "\n\n".join(f"[{n}]({url})" for n, url in enumerate(urls))
+    project = links_project(tmp_path / "p", urls[0], body)
     result, _ = check(project, timeout=5.0)
     assert result.dead == () and server.count() == 8
     assert 1 < server.most_at_once <= 4
@@ -136,7 +138,8 @@ def test_cli_links_warns_by_default_and_fails_when_strict(server, tmp_path):
     result = run_cli(project, "links", "--timeout", "0.5")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"sources/sections/01-alfa.md:5:10: warning: dead link: {gone} answers HTTP 404 Not Found [links.dead]",
+        f"sources/sections/01-alfa.md:5:10: warning: dead link: {gone} answers HTTP 404 Not Found "
+        "[links.dead]",
         f"sources/sections/01-alfa.md:5:10: warning: {gone} is not secure (http://): readers' browsers warn "
         "about it; use https:// if the site offers it [links.insecure]",
         "1 link(s) to 1 address(es) checked: 1 dead, 1 not secure (http://)"]

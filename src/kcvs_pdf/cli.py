@@ -138,8 +138,10 @@ def _timeout_option(default: float):
 @main.command()
 @_sources_option
 @click.option("--check", "check_only", is_flag=True,
-              help="Download nothing (no internet): compare sources/annexes/ with the links and the lock file.")
-@click.option("--force", is_flag=True, help="Download every annex again, even those that match the lock file.")
+              help="Download nothing (no internet): compare sources/annexes/ with the links and "
+                   "the lock file.")
+@click.option("--force", is_flag=True,
+              help="Download every annex again, even those that match the lock file.")
 @click.option("--max-size", type=click.FloatRange(min=0, min_open=True), default=MAX_BYTES // 1_000_000,
               show_default=True, metavar="MB", help="Refuse an annex larger than this many megabytes.")
 @_timeout_option(30)
@@ -176,7 +178,8 @@ def fetch(sources: Path, check_only: bool, force: bool, max_size: float, timeout
     else:
         options = FetchOptions(max_bytes=int(max_size * 1_000_000), connect_timeout=min(timeout, 10.0),
                                read_timeout=timeout, force=force)
-        with _terminate_as_interrupt("Interrupted: files already in sources/annexes/ were kept as they were."):
+        with _terminate_as_interrupt("Interrupted: the files in sources/annexes/ are complete; "
+                                     "run the same command again to fetch the rest."):
             downloads = fetch_annexes(report, sources / ANNEXES_DIR, options, diagnostics, _FetchProgress())
         _print(diagnostics)
         counts = {outcome: sum(d.outcome is outcome for d in downloads) for outcome in Outcome}

@@ -95,6 +95,9 @@ class Quiet:
         pass
 
 
+QUIET = Quiet()
+
+
 class _Refused(Exception):
     """Raised when a download must not become the annex; `retry` when trying again may help."""
 
@@ -124,7 +127,7 @@ def linked_annexes(report: Report, diagnostics: Diagnostics) -> tuple[AnnexLink,
 
 
 def fetch_annexes(report: Report, annex_dir: Path, options: FetchOptions, diagnostics: Diagnostics,
-                  progress: Progress = Quiet()) -> tuple[Download, ...]:
+                  progress: Progress = QUIET) -> tuple[Download, ...]:
     """Download each linked annex that is missing or differs from the lock; keep the lock current.
 
     Each refusal is recorded as an error at the link; the previous local file stays as it was.
