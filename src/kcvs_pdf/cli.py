@@ -15,7 +15,8 @@ import click
 from .build import build as build_report
 from .build import check as check_sources
 from .errors import Diagnostics, KcvsError, SourceError
-from .fetch import MAX_BYTES, Download, FetchOptions, Outcome, check_annexes, fetch_annexes, size_text
+from .fetch import (MAX_BYTES, AnnexLink, Download, FetchOptions, Outcome, check_annexes, fetch_annexes,
+                    size_text)
 from .links import check_links
 from .lock import LOCK_FILE
 from .model import Edition, Project
@@ -229,7 +230,7 @@ class _FetchProgress:
         self._started = time.monotonic()
         self._shown = 0
 
-    def advance(self, annex, done: int, total: int | None) -> None:
+    def advance(self, annex: AnnexLink, done: int, total: int | None) -> None:
         if self._bar is None:
             if (total or 0) < self.LARGE and time.monotonic() - self._started < self.SLOW:
                 return
