@@ -8,7 +8,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURE_ANNEXES, REPORT_YAML, annex_project, run_cli
+from conftest import FIXTURE_ANNEXES, annex_project, run_cli
 from pdfcheck import page_labels, page_texts
 
 

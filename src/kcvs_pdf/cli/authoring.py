@@ -1,0 +1,118 @@
+"""Turn `build`, `check` and `new` into builds, checks and next year's sources."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..build import build as build_report
+from ..build import check as check_sources
+from ..errors import Diagnostics, KcvsError, SourceError
+from ..model import Edition
+from ..scaffold import ScaffoldError, new_report
+from ..sources import load_report
+from .common import (EXIT_FAILED, main, print_diagnostics, project_from, project_options, shown,
+                     terminate_as_interrupt)
+
+
+@main.command()
+@project_options
+@click.option("--edition", type=click.Choice([e.value for e in Edition]), default=Edition.FULL.value,
+              show_default=True,
+              help="full: the report followed by every annex found in sources/annexes/. "
+                   "web: the report alone, calls to action link to the published URLs. "
+                   "draft: the full edition for reviewers, watermarked, with an approval sheet; "
+                   "full and web need every section approved.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web].")
+def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None) -> None:
+    """Check the sources, render the report and write the PDF.
+
+    The PDF is written to a temporary file and only replaces the previous one once it is
+    complete and checked, so a failed or interrupted build never loses the last good PDF.
+    """
+    started = time.monotonic()
+    project = project_from(sources, layout, output)
+    diagnostics = Diagnostics(project.root)
+    stages = iter(range(1, 7))
+
+    def progress(message: str) -> None:
+        click.echo(f"[{next(stages)}/6] {message}…", err=True)
+
+    with terminate_as_interrupt("Interrupted: no PDF was written; the previous one is unchanged."):
+        try:
+            result = build_report(project, Edition(edition), diagnostics, strict, progress)
+        except SourceError:
+            print_diagnostics(diagnostics)
+            click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "
+                        "warning(s). No PDF was written; the previous one is unchanged.", fg="red", err=True)
+            sys.exit(EXIT_FAILED)
+        except KcvsError as error:
+            print_diagnostics(diagnostics)
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(EXIT_FAILED)
+    print_diagnostics(diagnostics)
+    if result.annexes.missing:
+        click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
+                   "listed as online in the table of contents (--strict makes this an error)", err=True)
+    click.echo(f"Wrote {shown(result.path)}: {result.page_count} pages, "
+               f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
+               f"{time.monotonic() - started:.1f} s")
+
+
+@main.command()
+@project_options
+def check(sources: Path, layout: Path, strict: bool) -> None:
+    """Report every problem in the sources and the layout, without rendering.
+
+    Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
+    a count. Exits 1 when there are errors (or warnings, with --strict).
+    """
+    project = project_from(sources, layout, None)
+    diagnostics = Diagnostics(project.root)
+    check_sources(project, diagnostics)
+    print_diagnostics(diagnostics)
+    errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("year", type=click.IntRange(1900, 2999))
+@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The report to start from [default: the project's sources/].")
+@click.option("--to", "target", type=click.Path(path_type=Path), default=None,
+              help="Folder for the new report [default: sources-YEAR beside the current one].")
+def new(year: int, sources: Path | None, target: Path | None) -> None:
+    """Start next year's report from this year's: same chapters, every section a stub.
+
+    \b
+    Example:
+      kcvs-pdf new 2024              writes sources-2024/ beside sources/
+      kcvs-pdf build --sources sources-2024 --edition draft
+
+    Every section keeps its title and place, with no text, no links and status "concept";
+    annexes/ starts empty. The current report is not changed and still builds.
+    """
+    project = project_from(sources, None, None)
+    diagnostics = Diagnostics(project.root)
+    report = load_report(project.sources, diagnostics)
+    if report is None:
+        print_diagnostics(diagnostics)
+        click.secho(f"error: {shown(project.sources)} has errors; fix them first (kcvs-pdf check)",
+                    fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    target = (target or project.sources.with_name(f"{project.sources.name}-{year}")).resolve()
+    try:
+        written = new_report(report, year, target)
+    except ScaffoldError as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    folder = target.relative_to(project.root).as_posix() if target.is_relative_to(project.root) else target
+    click.echo(f"Wrote {folder}/: report.yaml and {len(written) - 1} section stubs.")
+    click.echo(f"Next: write the sections, then, in {project.root}:\n"
+               f"  kcvs-pdf build --sources {folder} --edition draft   (or: make draft SOURCES={folder})")

@@ -1,0 +1,108 @@
+"""Turn the command line into a project and diagnostics into lines, for every kcvs-pdf command."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from ..errors import Diagnostics
+from ..model import Project
+from ..project import ProjectNotFound, open_project
+
+# Usage errors exit 2 through click itself.
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+
+PROJECT_OPTIONS = [
+    click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Folder with report.yaml, sections/ and annexes/ [default: the project's sources/]."),
+    click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Layout folder with report.html, style.css and fonts/ "
+                      "[default: the project's layouts/default/]."),
+    click.option("--strict", is_flag=True,
+                 help="Treat warnings (and missing annex files) as errors: exit 1."),
+]
+
+
+def project_options(function):
+    for option in reversed(PROJECT_OPTIONS):
+        function = option(function)
+    return function
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kcvs-pdf")
+@click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Project folder (the one holding layouts/ and sources/) [default: the current "
+                   "folder or the nearest one above it that holds layouts/].")
+@click.pass_context
+def main(context: click.Context, project: Path | None) -> None:
+    """Build the KCVS annual report as one navigable PDF.
+
+    \b
+    Typical use, anywhere inside the project folder:
+      kcvs-pdf check                 find every problem in sources/, without rendering
+      kcvs-pdf fetch                 download the linked annex PDFs into sources/annexes/
+      kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
+      kcvs-pdf build --edition web   report only, links to the published annexes
+      kcvs-pdf build --edition draft watermarked draft for the management committee
+      kcvs-pdf links                 find dead and insecure web links (uses the internet)
+      kcvs-pdf new 2024              start next year's report beside this one
+
+    Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
+    130 interrupted (Ctrl-C).
+    """
+
+
+def stop(diagnostics: Diagnostics, message: str) -> NoReturn:
+    print_diagnostics(diagnostics)
+    click.secho(message, fg="red", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+@contextmanager
+def terminate_as_interrupt(message: str):
+    """Let SIGTERM unwind like Ctrl-C, so temporary files are removed; report either as interrupted."""
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.secho(message, fg="red", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _raise_interrupt():
+    raise KeyboardInterrupt
+
+
+def project_from(sources: Path | None, layout: Path | None, output: Path | None) -> Project:
+    root = click.get_current_context().find_root().params.get("project")
+    try:
+        project = open_project(root, sources, layout, output)
+    except ProjectNotFound as error:
+        raise click.UsageError(str(error)) from None
+    for name, folder in (("--sources", project.sources), ("--layout", project.layout)):
+        if not folder.is_dir():
+            raise click.BadParameter(f"folder '{shown(folder)}' does not exist", param_hint=name)
+    return project
+
+
+def print_diagnostics(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics.items:
+        click.echo(str(diagnostic), err=True)
+
+
+def shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+SOURCES_OPTION = PROJECT_OPTIONS[0]
