@@ -23,7 +23,7 @@ def test_report_values_are_typed_and_sections_follow_the_chapter_order(tmp_path)
     project = make_project(tmp_path / "p", files={"sources/report.yaml": reordered})
     diagnostics = Diagnostics()
     report = load_report(project / "sources", diagnostics)
-    assert diagnostics.items == ()
+    assert diagnostics.errors == ()
     assert report.published == datetime.date(2024, 6, 1) and report.year == 2023
     assert [s.slug for s in report.sections] == ["beta", "alfa"]
     assert report.output_stem == "testverslag-2023"
