@@ -15,12 +15,15 @@ import yaml
 
 _KEY_LINE = re.compile(r"(?P<indent> *)(?P<dash>-[ ]+)?(?P<key>[A-Za-z_][\w-]*):(?:[ \t]+|$)")
 _NO_SPACE = re.compile(r" *(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):(?=[^\s/])")
+_NAME = re.compile(r" *(?:-[ ]+)?[A-Za-z_]")
 _WITHOUT_COLON = re.compile(r" *(?:-[ ]+)?[A-Za-z_][\w-]*[ \t]+\S")
 _VALUE_START = re.compile(r" *(?:-[ ]+)?(?:[A-Za-z_][\w-]*:[ \t]+)?")
 _VALUE_QUOTE = re.compile(r" *(?:-[ ]+)?(?:[A-Za-z_][\w-]*:[ \t]+)?(?P<quote>[\"'])")
 _TOKENS = {"<block end>": "the end of the block", "<block mapping start>": "a new field",
            "<block sequence start>": "a list", "<scalar>": "text", "<stream end>": "the end",
-           "<document start>": "'---'", "<document end>": "'...'", "<block entry>": "'-'"}
+           "<document start>": "'---'", "<document end>": "'...'", "<block entry>": "'-'",
+           "'\\n'": "the end of the line", "the node content": "a value",
+           "alphabetic or numeric character": "a letter or digit"}
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,13 @@ def explain(error: yaml.MarkedYAMLError, text: str, first_line: int = 1) -> Expl
 
 def _tab(p: _Problem) -> Explanation | None:
     indent = p.here[:len(p.here) - len(p.here.lstrip(" \t"))]
-    if "\t" not in indent:
-        return None
-    return Explanation(p.file_line(p.line), indent.index("\t") + 1, "this line is indented with a tab: YAML "
-                       "only accepts spaces, so replace the tab by spaces (two per level)")
+    if "\t" in indent:
+        return Explanation(p.file_line(p.line), indent.index("\t") + 1, "this line is indented with "
+                           "a tab: YAML only accepts spaces, so replace the tab by spaces (two per level)")
+    if p.here[p.column:p.column + 1] == "\t":
+        return Explanation(p.file_line(p.line), p.column + 1, "there is a tab here: YAML only accepts "
+                           "spaces between a field and its value, so replace the tab by a space")
+    return None
 
 
 def _backslash(p: _Problem) -> Explanation | None:
@@ -97,7 +103,12 @@ def _unclosed_quote(p: _Problem) -> Explanation | None:
         column = _open_quote(p.text(row))
         if column is not None:
             quote = p.text(row)[column]
-            return Explanation(p.file_line(row), column + 1, f"this quote is never closed: end the text with {quote}")
+            return Explanation(p.file_line(row), column + 1, f"this quote is never closed: end the "
+                               f"text with {quote}")
+    opener = p.text(p.context_line)[p.context_column or 0:(p.context_column or 0) + 1]
+    if opener in ("\"", "'") and p.context_line <= p.line:
+        return Explanation(p.file_line(p.context_line), p.context_column + 1, "this quote is never "
+                           f"closed: end the text with {opener}, or remove it")
     return None
 
 
@@ -229,29 +240,33 @@ def _colon_in_value(p: _Problem) -> Explanation | None:
 def _missing_colon(p: _Problem) -> Explanation | None:
     # 'title "Alfa"' is read as the start of a long field name; the parser fails where that
     # name should end with ':', at the next line's colon or the line after it.
-    rows = [p.context_line] if p.context_line not in (None, p.line) else []
-    rows += [p.previous] if p.here[p.column:p.column + 1] == ":" else []
-    for row in rows:
+    named = p.text(p.context_line)[p.context_column or 0:(p.context_column or 0) + 1].isalpha()
+    rows = [(p.context_line, _NAME)] if named and p.context_line != p.line else []
+    rows += [(p.previous, _WITHOUT_COLON)] if p.here[p.column:p.column + 1] == ":" else []
+    for row, shape in rows:
         line = p.text(row).split("#")[0]
-        if _WITHOUT_COLON.match(line) and ":" not in line:
+        if shape.match(line) and ":" not in line:
             return Explanation(p.file_line(row), len(line) - len(line.lstrip()) + 1,
                                f"'{line.strip()[:40]}' has no ':' after the field name: write it "
                                "as 'name: value'")
     return None
 
 
-def _after_closing_quote(p: _Problem) -> Explanation | None:
+def _after_closing(p: _Problem) -> Explanation | None:
     before = p.here[:p.column].rstrip()
+    if before.endswith(("]", "}")):
+        return Explanation(p.file_line(p.line), p.column + 1, f"the line goes on after the closing "
+                           f"{before[-1]}: put what follows on a line of its own, or remove it")
     if not before.endswith(('"', "'")) or _open_quote(p.here) is not None:
         return None
-    return Explanation(p.file_line(p.line), len(before), "the text goes on after its closing quote: put all "
-                       "of it inside one pair of quotes (inside \"…\", write a quote as \\\")")
+    return Explanation(p.file_line(p.line), len(before), "the text goes on after its closing quote: put "
+                       "all of it inside one pair of quotes (inside \"…\", write a quote as \\\")")
 
 
 def _reserved_start(p: _Problem) -> Explanation | None:
     start = _VALUE_START.match(p.here).end()
     char = p.here[start:start + 1]
-    if not char or char not in "@`%*&|>!" or p.column < start:
+    if not char or char not in "@`%*&|>!]},?" or p.column < start:
         return None
     value = p.here[start:].rstrip().replace('"', '\\"')
     return Explanation(p.file_line(p.line), start + 1, f"text cannot start with '{char}' in YAML: "
@@ -265,10 +280,10 @@ def _second_document(p: _Problem) -> Explanation | None:
 
 
 def _missing_name(p: _Problem) -> Explanation | None:
-    if not p.here.lstrip().startswith(":"):
+    if p.here[p.column:p.column + 1] != ":" or p.here[:p.column].strip() not in ("", "-"):
         return None
-    return Explanation(p.file_line(p.line), len(p.here) - len(p.here.lstrip()) + 1,
-                       "a field name is missing before the ':': write it as 'name: value'")
+    return Explanation(p.file_line(p.line), p.column + 1, "a field name is missing before the ':': "
+                       "write it as 'name: value'")
 
 
 def _fallback(p: _Problem) -> Explanation:
@@ -290,5 +305,5 @@ def _fallback(p: _Problem) -> Explanation:
 
 _RECOGNISERS: tuple[Callable[[_Problem], Explanation | None], ...] = (
     _tab, _backslash, _unclosed_quote, _no_space_after_colon, _flow, _list_item, _indentation,
-    _colon_in_value, _missing_colon, _after_closing_quote, _reserved_start, _second_document,
+    _colon_in_value, _missing_colon, _after_closing, _reserved_start, _second_document,
     _missing_name, _fallback)
