@@ -94,23 +94,23 @@ def _language(reader: FieldReader, fields: dict[str, Located]) -> str | None:
 
 def _chapters(reader: FieldReader, fields: dict[str, Located], sections: dict[str, Section],
               unreadable: set[str]) -> tuple[Chapter, ...]:
-    chapters, placed, listed = [], {}, []
+    chapters, placed, entries = [], {}, []
     for number, item in enumerate(reader.items(fields, "chapters"), start=1):
         chapter = reader.mapping(item, f"chapter {number}", required=("title", "sections"),
                                  at=(item.line, item.column))
         members = []
         for slug_item in reader.items(chapter, "sections"):
+            entries.append(slug_item)
             slug = _place(reader, slug_item, number, placed, sections, unreadable)
-            if slug is not None:
-                listed.append((slug_item, sections.get(slug)))
-                members.extend([sections[slug]] if slug in sections else [])
+            if slug in sections:
+                members.append(sections[slug])
         chapters.append(Chapter(number, reader.text(chapter, "title") or "", tuple(members)))
     for slug, section in sections.items():
         if slug not in placed:
             reader.diagnostics.error(section.path, 1, 1, f"section '{slug}' is in no chapter: add "
                                      f"it to a chapter's sections in {REPORT_FILE}",
                                      "section.no-chapter")
-    _check_order(reader, listed)
+    _check_order(reader, entries, sections)
     return tuple(chapters)
 
 
@@ -133,10 +133,13 @@ def _place(reader: FieldReader, slug_item: Located, number: int, placed: dict[st
     return slug
 
 
-def _check_order(reader: FieldReader, listed: list[tuple[Located, Section | None]]) -> None:
+def _check_order(reader: FieldReader, entries: list[Located], sections: dict[str, Section]) -> None:
     """Warn where a file's number prefix disagrees with its place in report.yaml."""
-    # An unreadable section still takes its place, so the sections after it are not warned about.
-    for position, (entry, section) in enumerate(listed, start=1):
+    # Every section named takes its place, even one in error, as its author means that order.
+    slugs = list(dict.fromkeys(str(entry.value) for entry in entries))
+    first_entries = {str(entry.value): entry for entry in reversed(entries)}
+    for position, slug in enumerate(slugs, start=1):
+        section, entry = sections.get(slug), first_entries[slug]
         number = _SECTION_NAME.fullmatch(section.path.name)["number"] if section else None
         if number is not None and int(number) != position:
             reader.diagnostics.warning(
