@@ -80,19 +80,23 @@ CASES = [
                f"{R}:13:1", "yaml.syntax", message="indented with a tab"),
     SourceCase("yaml-tab-before-value", {A: section('title:\t"Alfa werkgroep"')}, f"{A}:2:7",
                "yaml.syntax", message="there is a tab here"),
-    SourceCase("report-yaml-indented-one-space-less", {R: report('  chapter: "Hoofdstuk"', ' chapter: "Hoofdstuk"')},
-               f"{R}:14:2", "yaml.syntax", message="'chapter' is indented by 1 space, but 'contents' on line 13 by 2"),
-    SourceCase("yaml-field-indented-under-title", {A: section('title: "Alfa werkgroep"', "  links:", LABEL, URL)},
-               f"{A}:3:3", "yaml.syntax", message="'links' is indented by 2 spaces, but 'title' on line 2 by 0"),
+    SourceCase("report-yaml-indented-one-space-less",
+               {R: report('  chapter: "Hoofdstuk"', ' chapter: "Hoofdstuk"')}, f"{R}:14:2", "yaml.syntax",
+               message="'chapter' is indented by 1 space, but 'contents' on line 13 by 2"),
+    SourceCase("yaml-field-indented-under-title",
+               {A: section('title: "Alfa werkgroep"', "  links:", LABEL, URL)}, f"{A}:3:3", "yaml.syntax",
+               message="'links' is indented by 2 spaces, but 'title' on line 2 by 0"),
     SourceCase("yaml-colon-in-value", {A: section("title: Werkgroep: data")}, f"{A}:2:8", "yaml.syntax",
                message='put the text in quotes: title: "Werkgroep: data"'),
     SourceCase("report-yaml-colon-in-value",
                {R: report('subject: "Een klein testverslag"', "subject: Verslag: een kleine test")},
                f"{R}:6:10", "yaml.syntax", message='subject: "Verslag: een kleine test"'),
-    SourceCase("yaml-stray-list-item", {A: section('title: "Alfa werkgroep"', '- label: "MEER INFORMATIE"', URL)},
-               f"{A}:3:1", "yaml.syntax", message="a list item ('- …') stands where a field"),
-    SourceCase("yaml-list-on-the-fields-line", {A: section('title: "Alfa werkgroep"', 'links: - label: "MEER"')},
-               f"{A}:3:8", "yaml.syntax", message="a list cannot start on the same line as 'links:'"),
+    SourceCase("yaml-stray-list-item",
+               {A: section('title: "Alfa werkgroep"', '- label: "MEER INFORMATIE"', URL)}, f"{A}:3:1",
+               "yaml.syntax", message="a list item ('- …') stands where a field"),
+    SourceCase("yaml-list-on-the-fields-line",
+               {A: section('title: "Alfa werkgroep"', 'links: - label: "MEER"')}, f"{A}:3:8",
+               "yaml.syntax", message="a list cannot start on the same line as 'links:'"),
     SourceCase("yaml-field-without-colon", {A: section('title "Alfa werkgroep"', "links:", LABEL, URL)},
                f"{A}:2:1", "yaml.syntax", message="has no ':' after the field name"),
     SourceCase("yaml-quote-inside-quotes", {A: section('title: "Het "alfa" project"')}, f"{A}:2:13",
@@ -125,12 +129,14 @@ CASES = [
     SourceCase("section-capitals-in-name", {"sources/sections/03-Gamma.md": ALFA},
                "sources/sections/03-Gamma.md:1:1", "section.file-name", warning=True),
     SourceCase("section-misnamed-and-listed", {A: None, "sources/sections/01 alfa.md": ALFA},
-               f"{R}:11:16", "report.unknown-section", message="(no file sections/alfa.md or sections/NN-alfa.md)",
+               f"{R}:11:16", "report.unknown-section",
+               message="(no file sections/alfa.md or sections/NN-alfa.md)",
                also=(("sources/sections/01 alfa.md:1:1", "section.file-name"),)),
     # --- order: report.yaml alone orders the report; file numbers that disagree are pointed out ---
     SourceCase("report-order-differs-from-file-numbers", {R: report('["alfa", "beta"]', '["beta", "alfa"]')},
                f"{R}:11:16", "section.order-mismatch", warning=True,
-               message="02-beta.md is 1st in report.yaml but its name says 02: renumber the files (or ignore this)",
+               message="02-beta.md is 1st in report.yaml but its name says 02: renumber the files "
+                       "(or ignore this)",
                also=((f"{R}:11:24", "section.order-mismatch"),)),
     SourceCase("report-order-unnumbered-file",
                {B: None, "sources/sections/beta.md": BETA, R: report('["alfa", "beta"]', '["beta", "alfa"]')},
@@ -145,10 +151,10 @@ CASES = [
     SourceCase("yaml-front-matter-too-large",
                {A: section('title: "Alfa werkgroep"', "notes: |", *["  " + "x" * 99] * 700)}, f"{A}:2:1",
                "yaml.too-large", message="more than the 64 KB allowed"),
-    SourceCase("report-yaml-too-large", {R: report("labels:", "# " + "x" * 300_000 + "\nlabels:")}, f"{R}:1:1",
-               "source.too-large", message="larger than 256 KB"),
-    SourceCase("section-very-large", {A: markdown(MANY_WORDS)}, f"{A}:1:1", "section.very-large", warning=True,
-               message="'01-alfa.md' is very large (164 KB, 20505 words"),
+    SourceCase("report-yaml-too-large", {R: report("labels:", "# " + "x" * 300_000 + "\nlabels:")},
+               f"{R}:1:1", "source.too-large", message="larger than 256 KB"),
+    SourceCase("section-very-large", {A: markdown(MANY_WORDS)}, f"{A}:1:1", "section.very-large",
+               warning=True, message="'01-alfa.md' is very large (164 KB, 20505 words"),
     SourceCase("markdown-word-too-long", {A: markdown("Tekst " + "a" * 200 + " einde.\n")}, f"{A}:5:7",
                "markdown.long-word", message="a word of 200 characters without a space"),
     SourceCase("markdown-long-address-as-text",
@@ -175,17 +181,19 @@ CASES = [
                        '"Werkgroep <U+202E>RPDG"; remove it'),
     SourceCase("text-bidi-isolates-in-body", {A: markdown("Tekst met \u2066verborgen\u2069 richting.\n")},
                f"{A}:5:11", "text.invisible", message="(1 more on this line)"),
-    SourceCase("text-left-to-right-mark-in-link-label", {A: with_link('  - label: "MEER\u200e INFORMATIE"', URL)},
+    SourceCase("text-left-to-right-mark-in-link-label",
+               {A: with_link('  - label: "MEER\u200e INFORMATIE"', URL)},
                f"{A}:4:17", "text.invisible", message="label contains the invisible character U+200E"),
-    SourceCase("text-null-in-title", {A: section('title: "Alfa\x00werkgroep"')}, f"{A}:2:13", "text.invisible",
-               message="U+0000 NULL"),
+    SourceCase("text-null-in-title", {A: section('title: "Alfa\x00werkgroep"')}, f"{A}:2:13",
+               "text.invisible", message="U+0000 NULL"),
     SourceCase("text-escape-sequence-in-report",
                {R: report('subject: "Een klein testverslag"', 'subject: "Een klein \x1b[31mtestverslag"')},
                f"{R}:6:21", "text.invisible", message="U+001B ESCAPE"),
     SourceCase("text-c1-control-in-body", {A: markdown("Tekst met\x85een C1-teken.\n")}, f"{A}:5:10",
                "text.invisible", message="U+0085 NEXT LINE"),
     SourceCase("text-form-feed-keeps-line-numbers", {A: markdown("Tekst\x0c.\n\n<div>kader</div>\n")},
-               f"{A}:5:6", "text.invisible", message="U+000C FORM FEED", also=((f"{A}:7:1", "markdown.raw-html"),)),
+               f"{A}:5:6", "text.invisible", message="U+000C FORM FEED",
+               also=((f"{A}:7:1", "markdown.raw-html"),)),
     SourceCase("text-zero-width-space-in-title", {A: section('title: "Alfa\u200bwerkgroep"')}, f"{A}:2:13",
                "text.zero-width", warning=True, message="title contains the zero-width character U+200B"),
     SourceCase("text-byte-order-mark-in-body", {A: markdown("Tekst\ufeff met een BOM.\n")}, f"{A}:5:6",
@@ -205,6 +213,15 @@ def make_case(tmp_path: Path, case: SourceCase) -> Path:
     return project
 
 
+def assert_reported(output: str, case: SourceCase, severity: str) -> None:
+    """Check that output has the case's diagnostic with its severity and message, and no other."""
+    lines = [line for line in diagnostic_lines(output) if line.startswith(f"{case.expect_location}: {severity}: ")
+             and line.endswith(f"[{case.expect_code}]")]
+    assert lines, f"no {severity} at {case.expect_location} [{case.expect_code}] in:\n{output}"
+    assert any(case.message in line for line in lines), f"no message with {case.message!r} in:\n{output}"
+    assert found(output) == declared(case), f"other diagnostics than declared in:\n{output}"
+
+
 @pytest.mark.parametrize("case", params(c for c in CASES if not c.warning))
 def test_bad_source_fails_the_build_with_a_located_diagnostic(tmp_path, case):
     project = make_case(tmp_path, case)
@@ -213,11 +230,7 @@ def test_bad_source_fails_the_build_with_a_located_diagnostic(tmp_path, case):
 
     assert result.exit_code == 1, output
     assert untouched, "the previous PDF was replaced or build/ has new files"
-    lines = [line for line in diagnostic_lines(output)
-             if line.startswith(f"{case.expect_location}: error: ") and line.endswith(f"[{case.expect_code}]")]
-    assert lines, f"no error at {case.expect_location} [{case.expect_code}] in:\n{output}"
-    assert any(case.message in line for line in lines), f"no message with {case.message!r} in:\n{output}"
-    assert found(output) == declared(case), f"other diagnostics than declared in:\n{output}"
+    assert_reported(output, case, "error")
     assert "Traceback" not in output
     assert_matches_golden(f"catalogue/{case.name}", output)
 
@@ -229,11 +242,7 @@ def test_doubtful_source_is_checked_with_a_located_warning(tmp_path, case):
     output = transcript(result.output, project)
 
     assert result.exit_code == 0, output
-    lines = [line for line in diagnostic_lines(output)
-             if line.startswith(f"{case.expect_location}: warning: ") and line.endswith(f"[{case.expect_code}]")]
-    assert lines, f"no warning at {case.expect_location} [{case.expect_code}] in:\n{output}"
-    assert any(case.message in line for line in lines), f"no message with {case.message!r} in:\n{output}"
-    assert found(output) == declared(case), f"other diagnostics than declared in:\n{output}"
+    assert_reported(output, case, "warning")
     assert not any(DIAGNOSTIC.match(line)["severity"] == "error" for line in diagnostic_lines(output))
     assert_matches_golden(f"catalogue/{case.name}", output)
 

@@ -51,8 +51,9 @@ def test_the_number_prefix_is_optional_and_only_a_wrong_number_is_warned_about(t
 
 def test_only_section_files_are_read_and_misnamed_markdown_files_are_named(tmp_path):
     sections = "sources/sections/"
-    ignored = {".DS_Store": b"\x00\x01", ".01-alfa.md.swp": b"\x00", "01-alfa.md~": ALFA, "#01-alfa.md#": ALFA,
-               "~$01-alfa.md": b"\x00", "01-alfa.md.bak": ALFA, "notities.txt": "tekst", "grafiek.png": b"\x89PNG"}
+    ignored = {".DS_Store": b"\x00\x01", ".01-alfa.md.swp": b"\x00", "01-alfa.md~": ALFA,
+               "#01-alfa.md#": ALFA, "~$01-alfa.md": b"\x00", "01-alfa.md.bak": ALFA, "notities.txt": "tekst",
+               "grafiek.png": b"\x89PNG"}
     misnamed = ["01-alfa copy.md", "01-alfa (1).md", "01-alfa kopie.md", "03-Gamma.md", "04-delta.MD"]
     project = make_project(tmp_path / "p", files={**{sections + name: data for name, data in ignored.items()},
                                                   **{sections + name: ALFA for name in misnamed}})
@@ -64,8 +65,9 @@ def test_only_section_files_are_read_and_misnamed_markdown_files_are_named(tmp_p
     assert [(d.path, d.line, d.column, d.code) for d in diagnostics.items] == sorted(
         (sections + name, 1, 1, "section.file-name") for name in misnamed)
     assert all(d.severity.value == "warning" for d in diagnostics.items)
-    assert diagnostics.items[0].message == ("'01-alfa (1).md' is not a section file (names look like "
-                                            "'07-smart-flanders.md'), so it is ignored: rename it or delete it")
+    assert diagnostics.items[0].message == (
+        "'01-alfa (1).md' is not a section file (names look like '07-smart-flanders.md'), so it is "
+        "ignored: rename it or delete it")
 
 
 def test_a_file_name_given_for_an_annex_overrides_the_url(tmp_path):

@@ -32,25 +32,30 @@ MISTAKES = [
      "'chapter' is indented by 1 space, but 'contents' on line 2 by 2"),
     ("field indented under a text", 'title: Alfa\n  links: x\n', 2, 3, "'links' is indented by 2 spaces"),
     ("field indented under a quoted text", 'title: "Alfa"\n  links: x\n', 2, 3, "but 'title' on line 1 by 0"),
-    ("colon inside a value", "title: Werkgroep: data\n", 1, 8, 'put the text in quotes: title: "Werkgroep: data"'),
-    ("colon inside a link label", 'title: "A"\nlinks:\n  - label: MEER: info\n', 3, 12, 'label: "MEER: info"'),
+    ("colon inside a value", "title: Werkgroep: data\n", 1, 8,
+     'put the text in quotes: title: "Werkgroep: data"'),
+    ("colon inside a link label", 'title: "A"\nlinks:\n  - label: MEER: info\n', 3, 12,
+     'label: "MEER: info"'),
     ("stray list item", 'title: "Alfa"\n- "iets"\n', 2, 1, "a list item ('- …') stands where a field"),
     ("stray list item in a link", 'title: "A"\nlinks:\n  - label: "x"\n    url: "y"\n    - file: "z"\n', 5, 5,
      "a list item"),
-    ("list on the field's line", 'links: - label: "x"\n', 1, 8, "a list cannot start on the same line as 'links:'"),
+    ("list on the field's line", 'links: - label: "x"\n', 1, 8,
+     "a list cannot start on the same line as 'links:'"),
     ("field without colon", 'title "Alfa"\nlinks: []\n', 1, 1, "'title \"Alfa\"' has no ':'"),
     ("field without colon, last", 'title: "A"\nlinks "x"\n', 2, 1, "'links \"x\"' has no ':'"),
     ("field name broken over two lines", 'title: "A"\nli\nnks: []\n', 2, 1, "'li' has no ':'"),
     ("text after the closing quote", 'title: "Alfa" werkgroep\n', 1, 13, "goes on after its closing quote"),
     ("quote inside quotes", 'title: "Het "grote" plan"\n', 1, 13, 'write a quote as \\"'),
     ("text after a closing bracket", 'keywords: ["a"]website: "x"\n', 1, 16, "goes on after the closing ]"),
-    ("value starting with @", "title: @Alfa\n", 1, 8, "text cannot start with '@' in YAML: put it in quotes (\"@Alfa\")"),
+    ("value starting with @", "title: @Alfa\n", 1, 8,
+     "text cannot start with '@' in YAML: put it in quotes (\"@Alfa\")"),
     ("value starting with a backtick", "title: `Alfa`\n", 1, 8, "cannot start with '`'"),
     ("value starting with %", "title: %Alfa\n", 1, 8, "cannot start with '%'"),
     ("value looking like emphasis", "title: *nieuw* project\n", 1, 8, "cannot start with '*'"),
     ("value starting with |", "title: |x\n", 1, 8, "cannot start with '|'"),
     ("backslash in double quotes", 'title: "C:\\data"\n', 1, 11, "write a backslash as \\\\"),
-    ("unclosed double quote", 'title: "Alfa\n' + LINK, 1, 8, 'this quote is never closed: end the text with "'),
+    ("unclosed double quote", 'title: "Alfa\n' + LINK, 1, 8,
+     'this quote is never closed: end the text with "'),
     ("unclosed single quote", "title: 'Alfa\nlinks: []\n", 1, 8, "end the text with '"),
     ("one quote too many", 'title: "A"\nsubject: "B""\n', 2, 13, "this quote is never closed"),
     ("unclosed list", 'title: ["a", "b"\nlinks: []\n', 1, 8, "this list is never closed: end it with ]"),
@@ -109,7 +114,8 @@ def test_an_alias_where_text_was_meant_is_refused():
     diagnostics = Diagnostics()
     assert load_yaml("title: *nieuw\n", PATH, diagnostics) is UNREADABLE
     [diagnostic] = diagnostics.items
-    assert diagnostic.code == "yaml.anchor" and "put text that starts with & or * in quotes" in diagnostic.message
+    assert diagnostic.code == "yaml.anchor"
+    assert "put text that starts with & or * in quotes" in diagnostic.message
 
 
 def test_nesting_deeper_than_the_limit_is_refused_where_it_gets_too_deep():
@@ -118,8 +124,8 @@ def test_nesting_deeper_than_the_limit_is_refused_where_it_gets_too_deep():
     assert load_yaml(text, PATH, diagnostics) is UNREADABLE
     [diagnostic] = diagnostics.items
     assert (diagnostic.line, diagnostic.column, diagnostic.code) == (1, 8 + MAX_DEPTH - 1, "yaml.too-deep")
-    assert load_yaml("title: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n", PATH, Diagnostics()).kind \
-        == "mapping"
+    deepest = "title: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"
+    assert load_yaml(deepest, PATH, Diagnostics()).kind == "mapping"
 
 
 def test_text_over_the_size_limit_is_refused_before_parsing():

@@ -29,7 +29,7 @@ _ANY_INVISIBLE = re.compile(f"{_FORBIDDEN.pattern}|{_ZERO_WIDTH.pattern}")
 _CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION",
                   0x0C: "FORM FEED", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
 _FIELD = re.compile(r" *(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ \t]+")
-_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 _REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:[ \t]*(?P<target>\S+)")
 
 
@@ -93,8 +93,9 @@ def check_long_words(body: str, path: Path, first_line: int, diagnostics: Diagno
         for match in _LONG_WORD.finditer(_without_link_targets(line)):
             word = line[match.start():match.end()]
             diagnostics.error(path, first_line + row, match.start() + 1,
-                              f"a word of {len(word)} characters without a space ('{visible(word[:30], 30)}…') "
-                              "cannot be set in a line of the page: add spaces, or make a long address "
+                              f"a word of {len(word)} characters without a space "
+                              f"('{visible(word[:30], 30)}…') cannot be set in a line of the page: "
+                              "add spaces, or make a long address "
                               "a link, [text](address)", "markdown.long-word")
 
 

@@ -93,8 +93,9 @@ def _backslash(p: _Problem) -> Explanation | None:
     opener = p.text(p.context_line)[p.context_column or 0:(p.context_column or 0) + 1]
     if p.column == 0 or p.here[p.column - 1] != "\\" or opener != '"':
         return None
-    return Explanation(p.file_line(p.line), p.column, "inside double quotes a backslash starts a code such as "
-                       "\\n: write a backslash as \\\\, or put the text in single quotes instead")
+    return Explanation(p.file_line(p.line), p.column, "inside double quotes a backslash starts a "
+                       "code such as \\n: write a backslash as \\\\, or put the text in single quotes "
+                       "instead")
 
 
 def _unclosed_quote(p: _Problem) -> Explanation | None:
