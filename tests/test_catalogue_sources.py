@@ -215,8 +215,8 @@ def make_case(tmp_path: Path, case: SourceCase) -> Path:
 
 def assert_reported(output: str, case: SourceCase, severity: str) -> None:
     """Check that output has the case's diagnostic with its severity and message, and no other."""
-    lines = [line for line in diagnostic_lines(output) if line.startswith(f"{case.expect_location}: {severity}: ")
-             and line.endswith(f"[{case.expect_code}]")]
+    start, end = f"{case.expect_location}: {severity}: ", f"[{case.expect_code}]"
+    lines = [line for line in diagnostic_lines(output) if line.startswith(start) and line.endswith(end)]
     assert lines, f"no {severity} at {case.expect_location} [{case.expect_code}] in:\n{output}"
     assert any(case.message in line for line in lines), f"no message with {case.message!r} in:\n{output}"
     assert found(output) == declared(case), f"other diagnostics than declared in:\n{output}"

@@ -134,3 +134,11 @@ def test_text_over_the_size_limit_is_refused_before_parsing():
     assert load_yaml(text, PATH, diagnostics, first_line=2, max_bytes=1024) is UNREADABLE
     [diagnostic] = diagnostics.items
     assert (diagnostic.line, diagnostic.column, diagnostic.code) == (2, 1, "yaml.too-large")
+
+
+def test_a_message_quoting_the_text_never_carries_its_control_characters():
+    diagnostics = Diagnostics()
+    load_yaml('title "Alfa\x1b[2J"\nlinks: []\n', PATH, diagnostics)
+    assert [(d.line, d.column, d.code) for d in diagnostics.items] == [
+        (1, 1, "yaml.syntax"), (1, 12, "text.invisible")]
+    assert not any("\x1b" in d.message for d in diagnostics.items)

@@ -73,10 +73,12 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         diagnostics.error(path, first_line, 1, f"these fields take {size // 1024} KB, more than the "
-                          f"{max_bytes // 1024} KB allowed: fields are short; long text belongs below "
-                          "the front matter", "yaml.too-large")
+                          f"{max_bytes // 1024} KB allowed: check that nothing was pasted in by mistake "
+                          "(a section's long text belongs below its second '---')", "yaml.too-large")
         return UNREADABLE
-    loader = _BoundedLoader(check_invisible(text, path, first_line, diagnostics, fields=True))
+    # Control characters are reported here and replaced, so neither PyYAML nor a message meets them.
+    text = check_invisible(text, path, first_line, diagnostics, fields=True)
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
     except _TooDeep as exc:
@@ -121,6 +123,7 @@ class _BoundedLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             self.get_event()
             return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        # Anchors are never looked up, so a name used twice must not stop composing early.
         self.anchors.pop(event.anchor, None)
         if self.depth >= MAX_DEPTH:
             raise _TooDeep(problem="nested too deep", problem_mark=event.start_mark)
