@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import test_catalogue
+import test_catalogue_sources
 from golden import GOLDEN, updating
 
 if updating():
@@ -18,11 +19,16 @@ if updating():
         test_bad_input_fails_the_build_with_a_located_diagnostic,
         test_problems_in_several_files_are_reported_together_sorted_by_file_and_line,
     )
+    from test_catalogue_sources import (  # noqa: F401
+        test_bad_source_fails_the_build_with_a_located_diagnostic,
+        test_doubtful_source_is_checked_with_a_located_warning,
+    )
 
 
 def expected_golden_files() -> set[str]:
     """Return the golden files the tests write, relative to tests/golden/."""
-    names = {f"catalogue/{case.name}.txt" for case in test_catalogue.CASES if not case.xfail}
+    cases = (*test_catalogue.CASES, *test_catalogue_sources.CASES)
+    names = {f"catalogue/{case.name}.txt" for case in cases if not case.xfail}
     return names | {"catalogue/several-files.txt"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,10 +57,11 @@ class Diagnostics:
     def _display(self, path: Path | str) -> str:
         path = Path(path)
         if self._root is not None:
-            try:
-                return path.resolve().relative_to(self._root.resolve()).as_posix()
-            except ValueError:
-                pass
+            # The path as named first: a link is shown where it is, not where it leads.
+            for shown, root in ((Path(os.path.abspath(path)), Path(os.path.abspath(self._root))),
+                                (path.resolve(), self._root.resolve())):
+                if shown.is_relative_to(root):
+                    return shown.relative_to(root).as_posix()
         return path.as_posix()
 
     @property

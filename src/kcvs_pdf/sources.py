@@ -8,28 +8,34 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from .confine import RefusedFile, read_confined
 from .errors import Diagnostics
 from .fields import FieldReader
 from .markdown import render_markdown
-from .model import Approval, ApprovalStatus, Chapter, ColophonLine, LabelOverride, Link, Report, Section
+from .approval import APPROVAL_FIELDS, approval_fields, require_signature, resolve_approval
+from .model import Chapter, ColophonLine, LabelOverride, Link, Report, Section
+from .plaintext import check_invisible, check_long_words, check_size
 from .yamlsource import Located, load_yaml
 
 REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
 ANNEXES_DIR = "annexes"
-APPROVAL_FIELDS = ("status", "approved_by", "approved_on")
-_SECTION_NAME = re.compile(r"(?P<number>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
+REPORT_MAX_BYTES = 256 * 1024
+SECTION_MAX_BYTES = 4 * 1024 * 1024
+"""Sizes beyond which a file is refused unread: far beyond any real report.yaml or section."""
+# The number prefix only orders the files for people; report.yaml alone orders the report.
+_SECTION_NAME = re.compile(r"(?:(?P<number>\d+)-)?(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 
 
 def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
     """Read and validate every source file; return None when any error was recorded."""
     sections, unreadable, approvals = {}, set(), {}
-    for path in sorted((sources / SECTIONS_DIR).glob("*.md")):
+    for path in _section_files(sources / SECTIONS_DIR, diagnostics):
         loaded = _load_section(path, sources, diagnostics)
         section, approvals[path] = loaded if loaded is not None else (None, {})
         if section is None:
             # report.yaml may name it; its own error suffices, no "unknown section" on top.
-            unreadable.add(_slug(path) or path.stem)
+            unreadable.add(_slug(path))
             continue
         if section.slug in sections:
             other = sections[section.slug].path.name
@@ -44,15 +50,15 @@ def load_report(sources: Path, diagnostics: Diagnostics) -> Report | None:
 def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: set[str],
                       approvals: dict[Path, dict], diagnostics: Diagnostics) -> Report | None:
     path = sources / REPORT_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         diagnostics.error(path, 0, 0, f"{REPORT_FILE} is missing: every report needs one "
                           "(copy the one from the 2023 report and adapt it)", "report.missing-file")
         return None
     reader = FieldReader(path, diagnostics, "report")
-    text = _read_text(path, diagnostics, "report")
+    text = _read_text(path, sources, REPORT_MAX_BYTES, diagnostics, "report")
     if text is None:
         return None
-    root = load_yaml(text, path, diagnostics)
+    root = load_yaml(text, path, diagnostics, max_bytes=REPORT_MAX_BYTES)
     fields = reader.mapping(root, REPORT_FILE,
                             required=("title", "year", "organisation", "language", "published",
                                       "subject", "chapters"),
@@ -60,9 +66,9 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
                                       *APPROVAL_FIELDS))
     if not fields:
         return None
-    defaults = _approval_fields(reader, fields)
-    _require_signature(reader, defaults)
-    sections = {slug: dataclasses.replace(section, approval=_approval(
+    defaults = approval_fields(reader, fields)
+    require_signature(reader, defaults)
+    sections = {slug: dataclasses.replace(section, approval=resolve_approval(
         FieldReader(section.path, diagnostics, "section"), approvals[section.path], defaults))
         for slug, section in sections.items()}
     chapters = _chapters(reader, fields, sections, unreadable)
@@ -95,26 +101,15 @@ def _language(reader: FieldReader, fields: dict[str, Located]) -> str | None:
 
 def _chapters(reader: FieldReader, fields: dict[str, Located], sections: dict[str, Section],
               unreadable: set[str]) -> tuple[Chapter, ...]:
-    chapters, placed = [], {}
+    chapters, placed, entries = [], {}, []
     for number, item in enumerate(reader.items(fields, "chapters"), start=1):
         chapter = reader.mapping(item, f"chapter {number}", required=("title", "sections"),
                                  at=(item.line, item.column))
         members = []
         for slug_item in reader.items(chapter, "sections"):
-            slug = str(slug_item.value)
-            if slug in placed:
-                reader.error(slug_item, f"section '{slug}' is already in chapter {placed[slug]}: "
-                             "list each section in one chapter", "section-twice")
-            elif slug in unreadable:
-                placed[slug] = number
-            elif slug not in sections:
-                hint = difflib.get_close_matches(slug, sections, n=1)
-                suggestion = f": did you mean '{hint[0]}'?" if hint else \
-                    f" (no file sections/NN-{slug}.md)"
-                reader.error(slug_item, f"chapter {number} names unknown section '{slug}'{suggestion}",
-                             "unknown-section")
-            else:
-                placed[slug] = number
+            entries.append(slug_item)
+            slug = _place(reader, slug_item, number, placed, sections, unreadable)
+            if slug in sections:
                 members.append(sections[slug])
         chapters.append(Chapter(number, reader.text(chapter, "title") or "", tuple(members)))
     for slug, section in sections.items():
@@ -122,7 +117,47 @@ def _chapters(reader: FieldReader, fields: dict[str, Located], sections: dict[st
             reader.diagnostics.error(section.path, 1, 1, f"section '{slug}' is in no chapter: add "
                                      f"it to a chapter's sections in {REPORT_FILE}",
                                      "section.no-chapter")
+    _check_order(reader, entries, sections)
     return tuple(chapters)
+
+
+def _place(reader: FieldReader, slug_item: Located, number: int, placed: dict[str, int],
+           sections: dict[str, Section], unreadable: set[str]) -> str | None:
+    """Return the slug a chapter's entry places in chapter `number`, or None when it places none."""
+    slug = str(slug_item.value)
+    if slug in placed:
+        reader.error(slug_item, f"section '{slug}' is already in chapter {placed[slug]}: "
+                     "list each section in one chapter", "section-twice")
+        return None
+    if slug not in sections and slug not in unreadable:
+        hint = difflib.get_close_matches(slug, sections, n=1)
+        suggestion = f": did you mean '{hint[0]}'?" if hint else \
+            f" (no file sections/{slug}.md or sections/NN-{slug}.md)"
+        reader.error(slug_item, f"chapter {number} names unknown section '{slug}'{suggestion}",
+                     "unknown-section")
+        return None
+    placed[slug] = number
+    return slug
+
+
+def _check_order(reader: FieldReader, entries: list[Located], sections: dict[str, Section]) -> None:
+    """Warn where a file's number prefix disagrees with its place in report.yaml."""
+    # Every section named takes its place, even one in error, as its author means that order.
+    slugs = list(dict.fromkeys(str(entry.value) for entry in entries))
+    first_entries = {str(entry.value): entry for entry in reversed(entries)}
+    for position, slug in enumerate(slugs, start=1):
+        section, entry = sections.get(slug), first_entries[slug]
+        number = _SECTION_NAME.fullmatch(section.path.name)["number"] if section else None
+        if number is not None and int(number) != position:
+            reader.diagnostics.warning(
+                reader.path, entry.line, entry.column,
+                f"{section.path.name} is {_ordinal(position)} in {REPORT_FILE} but its name says "
+                f"{number}: renumber the files (or ignore this)", "section.order-mismatch")
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def _label_overrides(reader: FieldReader, located: Located | None, prefix: str = "") -> tuple[LabelOverride, ...]:
@@ -148,21 +183,37 @@ def _colophon_line(reader: FieldReader, item: Located) -> ColophonLine:
     return ColophonLine(reader.text(fields, "label") or "", reader.text(fields, "value") or "")
 
 
-def _slug(path: Path) -> str | None:
-    """Return the slug of a section file named `NN-slug.md`, or None for any other name."""
-    name = _SECTION_NAME.fullmatch(path.name)
-    return name["slug"] if name else None
+def _section_files(folder: Path, diagnostics: Diagnostics) -> list[Path]:
+    """Return the section files in folder, warning about .md files that are named otherwise.
+
+    Hidden files, editor backups (`x.md~`, `#x.md#`, `~$x.md`) and other kinds of files, such as
+    images, are skipped in silence: they are there on purpose and never meant as sections.
+    """
+    if not folder.is_dir():
+        return []
+    paths = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "~$", "#")) or not path.name.lower().endswith(".md"):
+            continue
+        if _SECTION_NAME.fullmatch(path.name):
+            paths.append(path)
+        else:
+            diagnostics.warning(path, 1, 1, f"'{path.name}' is not a section file (names look like "
+                                "'07-smart-flanders.md'), so it is ignored: rename it or delete it",
+                                "section.file-name")
+    return paths
+
+
+def _slug(path: Path) -> str:
+    """Return the slug of a section file named `NN-slug.md` or `slug.md`."""
+    return _SECTION_NAME.fullmatch(path.name)["slug"]
 
 
 def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[Section, dict] | None:
-    slug = _slug(path)
-    if slug is None:
-        diagnostics.error(path, 0, 0, "section file names must look like '07-smart-flanders.md' "
-                          "(number, dash, lowercase words joined by dashes)", "section.file-name")
-        return None
-    text = _read_text(path, diagnostics, "section")
+    text = _read_text(path, sources, SECTION_MAX_BYTES, diagnostics, "section")
     if text is None:
         return None
+    check_size(text, path, diagnostics)
     split = _split_front_matter(text, path, diagnostics)
     if split is None:
         return None
@@ -171,59 +222,25 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
     fields = reader.mapping(load_yaml(front, path, diagnostics, first_line=2), "the front matter",
                             required=("title",), optional=("links", *APPROVAL_FIELDS))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
+    body = check_invisible(body, path, body_line, diagnostics, fields=False)
+    check_long_words(body, path, body_line, diagnostics)
     rendered = render_markdown(body, path, body_line, sources, diagnostics)
-    section = Section(slug=slug, title=reader.text(fields, "title") or "",
+    section = Section(slug=_slug(path), title=reader.text(fields, "title") or "",
                       body_html=rendered.html, paragraphs=rendered.paragraphs,
                       links=tuple(link for link in links if link is not None),
                       web_links=rendered.links, path=path)
-    return section, _approval_fields(reader, fields)
+    return section, approval_fields(reader, fields)
 
 
-def _approval_fields(reader: FieldReader, fields: dict[str, Located]) -> dict[str, tuple]:
-    """Return the approval fields written in one file as {name: (value, path, line, column)}."""
-    found = {}
-    if "status" in fields:
-        status = reader.text(fields, "status")
-        choices = [s.value for s in ApprovalStatus]
-        if status is not None and status not in choices:
-            reader.error(fields["status"], f"'status' must be one of {', '.join(choices)}, "
-                         f"not '{status}'", "invalid-status")
-        elif status is not None:
-            found["status"] = ApprovalStatus(status)
-    if "approved_by" in fields:
-        found["approved_by"] = reader.text(fields, "approved_by")
-    if "approved_on" in fields:
-        found["approved_on"] = reader.date(fields, "approved_on")
-    return {name: (value, reader.path, fields[name].line, fields[name].column)
-            for name, value in found.items() if value is not None}
-
-
-def _approval(reader: FieldReader, own: dict[str, tuple], defaults: dict[str, tuple]) -> Approval:
-    """Combine a section's approval fields with report.yaml's; an approved one needs who and when."""
-    fields = {**defaults, **own}
-    status, path, line, column = fields.get("status", (ApprovalStatus.CONCEPT, reader.path, 1, 1))
-    if "status" in own:
-        _require_signature(reader, fields)
-    if status is not ApprovalStatus.APPROVED:
-        return Approval(status, path=path, line=line, column=column)
-    return Approval(status, fields.get("approved_by", ("",))[0], fields.get("approved_on", (None,))[0],
-                    path, line, column)
-
-
-def _require_signature(reader: FieldReader, fields: dict[str, tuple]) -> None:
-    """Record an error when status says approved but who or when is missing."""
-    status, _, line, column = fields.get("status", (None, None, 0, 0))
-    if status is not ApprovalStatus.APPROVED:
-        return
-    for name in ("approved_by", "approved_on"):
-        if name not in fields:
-            reader.error((line, column), f"'status: approved' also needs '{name}:' (who approved it "
-                         "and on which date, YYYY-MM-DD)", "approval-incomplete")
-
-
-def _read_text(path: Path, diagnostics: Diagnostics, kind: str) -> str | None:
-    """Return the file's text (a UTF-8 byte-order mark is allowed), or None if it is not UTF-8."""
-    data = path.read_bytes()
+def _read_text(path: Path, sources: Path, max_bytes: int, diagnostics: Diagnostics,
+               kind: str) -> str | None:
+    """Return the file's text (a UTF-8 byte-order mark is allowed), or None if it cannot be used."""
+    try:
+        data = read_confined(path, (sources,), max_bytes)
+    except RefusedFile as refused:
+        diagnostics.error(path, 1, 1, f"'{path.name}' was not read because {refused.message}",
+                          f"source.{refused.reason}")
+        return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -235,14 +252,15 @@ def _read_text(path: Path, diagnostics: Diagnostics, kind: str) -> str | None:
 
 
 def _split_front_matter(text: str, path: Path, diagnostics: Diagnostics) -> tuple[str, str, int] | None:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    # Split at "\n" only, as editors count lines (see plaintext).
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
         diagnostics.error(path, 1, 1, "missing front matter: the file must start with a line '---', "
                           "then 'title: …', then another '---'", "section.no-front-matter")
         return None
     for index, line in enumerate(lines[1:], start=1):
         if line.rstrip() == "---":
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1:]), index + 2
     diagnostics.error(path, 1, 1, "front matter is not closed: add a line '---' after the last "
                       "field", "section.unclosed-front-matter")
     return None

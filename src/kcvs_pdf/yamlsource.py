@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .errors import Diagnostics
+from .plaintext import check_invisible
+from .yamlerrors import explain, no_space_explanation
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str": "text",
@@ -49,99 +52,156 @@ class Located:
         return None
 
 
-def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1) -> Located | None:
+MAX_YAML_BYTES = 64 * 1024
+"""Front matter is a few fields; this is far beyond it and keeps the parser's work small."""
+MAX_DEPTH = 20
+"""Deepest nesting of lists and fields accepted; report.yaml needs four levels."""
+_SHOWN_REFERENCES = 5
+_NO_SPACE = re.compile(r"[A-Za-z_][\w-]*:(?=[^\s/])")
+
+
+def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1,
+              max_bytes: int = MAX_YAML_BYTES) -> Located | None:
     """Parse text as one YAML document; record every problem.
 
-    Returns None for an empty document and UNREADABLE when the text is not valid YAML.
+    Returns None for an empty document and UNREADABLE when the text is not valid YAML or uses
+    anchors and aliases (refused before they are expanded, so an alias bomb costs nothing).
 
     `first_line` is the file line the text starts on, so front matter reports file lines.
     """
     offset = first_line - 1
-    loader = _AnchorRecordingLoader(text)
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        diagnostics.error(path, first_line, 1, f"these fields take {size // 1024} KB, more than the "
+                          f"{max_bytes // 1024} KB allowed: check that nothing was pasted in by mistake "
+                          "(a section's long text belongs below its second '---')", "yaml.too-large")
+        return UNREADABLE
+    # Control characters are reported here and replaced, so neither PyYAML nor a message meets them.
+    text = check_invisible(text, path, first_line, diagnostics, fields=True)
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        diagnostics.error(path, exc.problem_mark.line + 1 + offset, exc.problem_mark.column + 1,
+                          f"the fields are nested more than {MAX_DEPTH} levels deep here: a report "
+                          "needs a few levels; check the indentation", "yaml.too-deep")
+        return UNREADABLE
     except yaml.MarkedYAMLError as exc:
-        line, column, problem = _locate_syntax_error(exc, text)
-        diagnostics.error(path, line + offset, column, f"YAML syntax error: {problem}", "yaml.syntax")
+        found = explain(exc, text, first_line)
+        diagnostics.error(path, found.line, found.column, found.message, "yaml.syntax")
         return UNREADABLE
     finally:
-        _refuse_anchors(loader.anchor_events, path, diagnostics, offset)
+        _refuse_references(loader.references, path, diagnostics, offset)
         loader.dispose()
+    if loader.references:
+        return UNREADABLE
     if node is None:
         return None
-    return _convert(node, path, diagnostics, offset)
+    return _Converter(path, diagnostics, offset).convert(node, field_expected=True)
 
 
-def _locate_syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
-    """Return the 1-based line and column a person should look at, and what is wrong there."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.count('"') % 2 == 1 and not line.lstrip().startswith("#"):
-            return number, line.index('"') + 1, "this quote is never closed: end the text with \""
-    context = exc.context or ""
-    use_context = exc.context_mark is not None and (
-        "quoted scalar" in context or "flow" in context or exc.problem_mark is None)
-    mark = exc.context_mark if use_context else exc.problem_mark
-    problem = f"{context}: {exc.problem}" if context and exc.problem else exc.problem or context
-    if "flow sequence" in context:
-        problem = "this list is never closed: end it with ]"
-    elif "flow mapping" in context:
-        problem = "this {…} is never closed: end it with }"
-    return mark.line + 1, mark.column + 1, problem or "invalid YAML"
+class _TooDeep(yaml.MarkedYAMLError):
+    """Raised while composing when lists and fields nest deeper than MAX_DEPTH."""
 
 
-class _AnchorRecordingLoader(yaml.SafeLoader):
-    """Compose YAML as SafeLoader does, noting every anchor and alias on the way."""
+class _BoundedLoader(yaml.SafeLoader):
+    """Compose YAML as SafeLoader does, but never expand an alias and never nest too deep.
+
+    Anchors and aliases are noted (and later refused); an alias becomes an empty value instead
+    of a second reference to its anchor's node, so no input can multiply into a huge tree.
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.anchor_events: list[yaml.Event] = []
+        self.references: list[yaml.Event] = []
+        self.depth = 0
 
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            self.anchor_events.append(event)
-        return super().compose_node(parent, index)
+            self.references.append(event)
+        if isinstance(event, yaml.AliasEvent):
+            self.get_event()
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        # Anchors are never looked up, so a name used twice must not stop composing early.
+        self.anchors.pop(event.anchor, None)
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep(problem="nested too deep", problem_mark=event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-def _refuse_anchors(events: list[yaml.Event], path: Path, diagnostics: Diagnostics, offset: int) -> None:
-    for event in events:
+def _refuse_references(events: list[yaml.Event], path: Path, diagnostics: Diagnostics,
+                       offset: int) -> None:
+    for event in events[:_SHOWN_REFERENCES]:
         mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            what = f"'*{event.anchor}' repeats a value marked elsewhere (a YAML alias)"
+        else:
+            what = f"'&{event.anchor}' marks a value for reuse (a YAML anchor)"
         diagnostics.error(path, mark.line + 1 + offset, mark.column + 1,
-                          f"YAML anchors and aliases ('&{event.anchor}', '*{event.anchor}') are not "
-                          "allowed: write the value out in full", "yaml.anchor")
+                          f"{what}, which reports do not use: write each value out in full, or put "
+                          "text that starts with & or * in quotes", "yaml.anchor")
+    if len(events) > _SHOWN_REFERENCES:
+        mark = events[_SHOWN_REFERENCES].start_mark
+        diagnostics.error(path, mark.line + 1 + offset, mark.column + 1,
+                          f"{len(events) - _SHOWN_REFERENCES} more YAML anchors or aliases from here "
+                          "on: remove them all", "yaml.anchor")
 
 
-def _convert(node: yaml.Node, path: Path, diagnostics: Diagnostics, offset: int) -> Located:
-    line, column = node.start_mark.line + 1 + offset, node.start_mark.column + 1
-    if node.tag not in _PLAIN_TAGS and node.tag not in _COLLECTION_TAGS:
-        diagnostics.error(path, line, column,
-                          f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: "
-                          "remove it and write plain text", "yaml.tag")
-        return Located(None, line, column, "unreadable")
-    if isinstance(node, yaml.MappingNode):
+class _Converter:
+    """Turn composed YAML nodes of one text into Located values, recording problems."""
+
+    def __init__(self, path: Path, diagnostics: Diagnostics, offset: int) -> None:
+        self.path, self.diagnostics, self.offset = path, diagnostics, offset
+
+    def convert(self, node: yaml.Node, field_expected: bool = False) -> Located:
+        """Return node as a Located; `field_expected` where 'name: value' lines would be natural."""
+        line, column = node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+        if node.tag not in _PLAIN_TAGS and node.tag not in _COLLECTION_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.diagnostics.error(self.path, line, column, f"'{tag}' marks a YAML type, which reports "
+                                   "do not use: remove it, or put text that starts with ! in quotes",
+                                   "yaml.tag")
+            return Located(None, line, column, "unreadable")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, line, column)
+        if isinstance(node, yaml.SequenceNode):
+            items = tuple(self.convert(item, field_expected=True) for item in node.value)
+            return Located(items, line, column, "list")
+        quoted = node.style in ("'", '"', "|", ">")
+        if field_expected and not quoted and _NO_SPACE.match(node.value):
+            # 'title:"Alfa"' alone is valid YAML: one text, where a field was meant.
+            key_end = node.value.index(":")
+            found = no_space_explanation(line, column + key_end, node.value.split("\n")[0])
+            self.diagnostics.error(self.path, found.line, found.column, found.message, "yaml.syntax")
+            return Located(None, line, column, "unreadable")
+        kind = "text" if quoted else _PLAIN_TAGS[node.tag]
+        return Located(node.value, line, column, kind, quoted)
+
+    def _mapping(self, node: yaml.MappingNode, line: int, column: int) -> Located:
         values: dict[str, Located] = {}
         positions: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
-            key_line, key_col = key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1
+            key_line, key_col = key_node.start_mark.line + 1 + self.offset, key_node.start_mark.column + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                diagnostics.error(path, key_line, key_col, "a field name must be plain text", "yaml.key")
+                self.diagnostics.error(self.path, key_line, key_col, "a field name must be plain text",
+                                       "yaml.key")
                 continue
             key = key_node.value
             if key in positions:
                 first = positions[key][0]
-                diagnostics.error(path, key_line, key_col,
-                                  f"duplicate field '{key}' (first at line {first}): keep one of the two",
-                                  "yaml.duplicate-key")
+                self.diagnostics.error(self.path, key_line, key_col, f"duplicate field '{key}' (first "
+                                       f"at line {first}): keep one of the two", "yaml.duplicate-key")
                 continue
             positions[key] = (key_line, key_col)
-            values[key] = _convert(value_node, path, diagnostics, offset)
+            # A value on the lines below its field was meant as more fields or a list.
+            below = value_node.start_mark.line > key_node.start_mark.line
+            values[key] = self.convert(value_node, field_expected=below)
         return Located(values, line, column, "mapping", key_positions=positions)
-    if isinstance(node, yaml.SequenceNode):
-        items = tuple(_convert(item, path, diagnostics, offset) for item in node.value)
-        return Located(items, line, column, "list")
-    quoted = node.style in ("'", '"', "|", ">")
-    kind = "text" if quoted else _PLAIN_TAGS[node.tag]
-    return Located(node.value, line, column, kind, quoted)
 
 
 UNREADABLE = Located(None, 0, 0, "unreadable")

@@ -1,0 +1,80 @@
+"""Turn a path the build wants to read into its bytes, only when it is a regular file inside the project."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import UnsafeResourceError
+
+# O_NONBLOCK: opening a FIFO that replaced the file after the check must not wait for a writer.
+# O_NOFOLLOW: the last part of the checked path must not have become a symlink since.
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+class RefusedFile(UnsafeResourceError):
+    """Raised when a file the build wants to read is not a regular file inside an allowed folder.
+
+    The message says why in plain words and never quotes what the file holds.
+    """
+
+    def __init__(self, path: Path, reason: str, message: str) -> None:
+        self.path = path
+        self.reason = reason
+        """Stable suffix for a diagnostic code: `outside-project`, `missing`, `not-a-file`,
+        `too-large` or `unreadable`."""
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+
+def read_confined(path: Path, roots: tuple[Path, ...], max_bytes: int) -> bytes:
+    """Return the bytes of path; raise RefusedFile unless it is a regular file under one of roots."""
+    target = Path(os.path.realpath(path))
+    if not any(target.is_relative_to(os.path.realpath(root)) for root in roots):
+        allowed = " or ".join(f"{Path(root).name}/" for root in roots)
+        raise RefusedFile(path, "outside-project", f"it leads outside {allowed} through a link: "
+                          "put a copy of the file here instead of the link")
+    _check_kind(path, _stat(path, target), max_bytes)
+    try:
+        descriptor = os.open(target, _OPEN_FLAGS)
+    except OSError as error:
+        raise RefusedFile(path, "unreadable", f"it cannot be read ({error.strerror}): check its "
+                          "permissions") from None
+    with os.fdopen(descriptor, "rb") as file:
+        # Checked again on what was opened: the path may have been replaced since os.stat.
+        _check_kind(path, os.fstat(file.fileno()), max_bytes)
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(path, max_bytes)
+    return data
+
+
+def _stat(path: Path, target: Path) -> os.stat_result:
+    try:
+        return os.stat(target)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise RefusedFile(path, "missing", "it is a link to a file that does not exist: "
+                              "remove the link, or put the file itself here") from None
+        raise RefusedFile(path, "missing", "the file does not exist") from None
+    except OSError as error:
+        raise RefusedFile(path, "unreadable", f"it cannot be read ({error.strerror}): check its "
+                          "permissions") from None
+
+
+def _check_kind(path: Path, status: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        kind = next((name for test, name in _KINDS if test(status.st_mode)), "a special file")
+        raise RefusedFile(path, "not-a-file", f"it is {kind}, not a file: rename it or move it "
+                          "away")
+    if status.st_size > max_bytes:
+        raise _too_large(path, max_bytes)
+
+
+def _too_large(path: Path, max_bytes: int) -> RefusedFile:
+    return RefusedFile(path, "too-large", f"it is larger than {max_bytes // 1024} KB, far more than "
+                       "this kind of file needs: check that it is the right file")
