@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from .annexes import collect_annexes
 from .approval import check_approvals
 from .bundle import bundle
-from .compose import STYLESHEET, compose_html, compose_watermark
+from .compose import STYLESHEET, compose_html, compose_watermark, link_descriptions
 from .errors import Diagnostics
 from .glyphs import check_glyphs
 from .labels import Labels, load_labels
@@ -18,6 +19,7 @@ from .publish import write_atomically
 from .render import render_pdf
 from .revision import draft_stamp
 from .sources import load_report
+from .tagging import make_accessible
 from .watermark import watermark
 
 Progress = Callable[[str], None]
@@ -62,6 +64,8 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         rendered = render_pdf(composed, (project.sources, project.layout),
                               project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
+        rendered = dataclasses.replace(rendered, pdf=make_accessible(
+            rendered.pdf, link_descriptions(report, plan, labels, rendered.anchors)))
         progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
         pdf = bundle(rendered, plan, labels["annexes"], labels["annex"], diagnostics)
         if edition is Edition.DRAFT:

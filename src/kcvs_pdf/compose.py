@@ -111,6 +111,28 @@ def template_context(report: Report, annexes: AnnexPlan, edition: Edition, label
     }
 
 
+def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
+                      anchors: dict[str, int]) -> dict[str, str]:
+    """Return the words a screen reader says for each link target: where the link leads.
+
+    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"); calls to action get
+    their label; `anchors` gives the 0-based page of each id in the rendered report.
+    """
+    page = labels["page"]
+    words = {link.url: link.label.capitalize() for section in report.sections for link in section.links}
+    for chapter in report.chapters:
+        target = f"chapter-{chapter.number}"
+        if target in anchors:
+            words[f"#{target}"] = f"{labels['chapter']} {chapter.number}: {chapter.title}, {page} " \
+                                  f"{anchors[target] + 1}"
+        for section in chapter.sections:
+            if section.slug in anchors:
+                words[f"#{section.slug}"] = f"{section.title}, {page} {anchors[section.slug] + 1}"
+    for annex in annexes.bundled:
+        words[f"#{annex.anchor}"] = f"{labels['annex']} {annex.number}: {annex.title}, {page} {annex.first_label}"
+    return words
+
+
 def _number(value: object, decimals: int, locale: str) -> str:
     """Return value with the locale's grouping and decimal marks: 1.383.572,80 in nl-BE."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")

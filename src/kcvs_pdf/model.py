@@ -249,8 +249,15 @@ class RenderedReport:
 
     pdf: bytes
     page_count: int
-    divider_pages: tuple[int, ...]
-    """0-based page index of each bundled annex's divider, in annex order."""
+    anchors: dict[str, int]
+    """0-based page index of each element id in the document (`annex-1`, a section's slug, …)."""
+
+    @property
+    def divider_pages(self) -> tuple[int, ...]:
+        """Return the 0-based page index of each bundled annex's divider, in annex order."""
+        numbered = sorted((int(name.removeprefix("annex-")), page) for name, page in self.anchors.items()
+                          if name.startswith("annex-") and name.removeprefix("annex-").isdigit())
+        return tuple(page for _, page in numbered)
 
 
 @dataclass(frozen=True)

@@ -85,15 +85,14 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
                       errors=FONT_FAILURES), _source_date_epoch(source_date):
         document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
                                    url_fetcher=fetcher).render(font_config=hermetic_fonts(fonts))
-        pdf = document.write_pdf(pdf_tags=tagged)
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
     _report_foreign_fonts(document, stylesheet, diagnostics)
     if fetcher.refused:
         listed = ", ".join(sorted(set(fetcher.refused)))
         raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
                                   f"the network, which is not allowed: {listed}")
-    dividers = tuple(index for index, page in enumerate(document.pages)
-                     for anchor in page.anchors if anchor.startswith("annex-"))
-    return RenderedReport(pdf=pdf, page_count=len(document.pages), divider_pages=dividers)
+    anchors = {anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors}
+    return RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors)
 
 
 def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) -> None:

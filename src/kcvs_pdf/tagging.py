@@ -1,0 +1,188 @@
+"""Turn WeasyPrint's structure tree into one PDF/UA-1 and WCAG validators accept.
+
+WeasyPrint tags the document, but leaves link annotations under Span and NonStruct elements,
+nests a Link in a Link for a link's pseudo-element, wraps every line of text in a Span without
+meaning, and describes links by their target ("annex-4"). This step moves each link annotation
+into its Link element, lets meaningless Spans dissolve into their parent, describes internal
+links in words, and rebuilds the ParentTree from the result.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+_LINK, _SPAN = Name("/Link"), Name("/Span")
+_BDC = pikepdf.Operator("BDC")
+# Attributes that give a Span meaning of its own; WeasyPrint sets none, but keep any that appear.
+_MEANINGFUL = ("/A", "/C", "/Lang", "/Alt", "/ActualText", "/E", "/ID", "/T")
+
+
+def make_accessible(pdf: bytes, describe: Mapping[str, str]) -> bytes:
+    """Return pdf with links and spans tagged as validators expect.
+
+    `describe` maps a link target (`#slug` or a URL) to the words an assistive technology reads
+    for it, e.g. "Bijlage 4: Werkgroep GDPR, pagina B4-1".
+    """
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        tree = document.Root.get("/StructTreeRoot")
+        if tree is not None:
+            # Children first, so a parent lifts children that are already tidy.
+            for element in reversed(_elements(tree)):
+                _tidy(element)
+            rebuild_parent_tree(document)
+        _describe_links(document, describe)
+        output = io.BytesIO()
+        document.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()
+
+
+def kids(element: Dictionary) -> list:
+    """Return an element's /K as a list (it may be absent, one object, or an array)."""
+    k = element.get("/K")
+    if k is None:
+        return []
+    return list(k) if isinstance(k, Array) else [k]
+
+
+def is_element(kid) -> bool:
+    return isinstance(kid, Dictionary) and kid.get("/Type", Name("/StructElem")) == Name("/StructElem") \
+        and "/S" in kid
+
+
+def _elements(tree: Dictionary) -> list[Dictionary]:
+    """Return every structure element, children after their parent."""
+    found, stack = [], [kid for kid in kids(tree) if is_element(kid)]
+    while stack:
+        element = stack.pop()
+        found.append(element)
+        stack.extend(kid for kid in kids(element) if is_element(kid))
+    return found
+
+
+def _tidy(element: Dictionary) -> None:
+    """Rewrite element's children: links into Link elements, meaningless Spans dissolved."""
+    changed, result = False, []
+    for kid in kids(element):
+        if is_element(kid) and _dissolves(kid, element):
+            result.extend(_lifted(kid, element))
+            changed = True
+        else:
+            result.append(kid)
+    if element.get("/S") != _LINK and any(_is_link_objr(kid) for kid in result):
+        if element.get("/S") in (_SPAN, Name("/NonStruct")):
+            element.S = _LINK
+        else:
+            result = _wrap_link_annotations(element, result)
+        changed = True
+    if changed:
+        element.K = Array(result)
+
+
+def _dissolves(kid: Dictionary, parent: Dictionary) -> bool:
+    """Return whether kid adds no meaning: a plain Span, or a Link inside a Link."""
+    if any(key in kid for key in _MEANINGFUL):
+        return False
+    if kid.get("/S") == _LINK:
+        return parent.get("/S") == _LINK
+    return kid.get("/S") == _SPAN and not any(is_element(grandkid) for grandkid in kids(kid))
+
+
+def _lifted(kid: Dictionary, parent: Dictionary) -> list:
+    """Return kid's children for its parent; a marked-content id keeps the page it is on."""
+    lifted = []
+    for grandkid in kids(kid):
+        if isinstance(grandkid, int) and kid.get("/Pg") is not None and \
+                kid.get("/Pg") != parent.get("/Pg"):
+            grandkid = Dictionary(Type=Name.MCR, Pg=kid.Pg, MCID=grandkid)
+        if is_element(grandkid):
+            grandkid.P = parent
+        lifted.append(grandkid)
+    return lifted
+
+
+def _is_link_objr(kid) -> bool:
+    return isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and \
+        kid.Obj.get("/Subtype") == _LINK
+
+
+def _wrap_link_annotations(element: Dictionary, children: list) -> list:
+    """Give each link annotation directly under a non-link element a Link element of its own."""
+    wrapped = []
+    for kid in children:
+        if _is_link_objr(kid):
+            kid = Dictionary(Type=Name.StructElem, S=_LINK, P=element, K=Array([kid]))
+        wrapped.append(kid)
+    return wrapped
+
+
+def rebuild_parent_tree(document: pikepdf.Pdf) -> None:
+    """Write the ParentTree anew from the structure tree: each MCID and annotation to its element.
+
+    Marked content that no element of the tree claims (WeasyPrint's running heads and folios,
+    whose elements it keeps out of the tree) becomes a pagination artifact.
+    """
+    tree = document.Root.StructTreeRoot
+    by_page: dict[tuple, dict[int, Dictionary]] = {}
+    annotations: list[tuple[Dictionary, Dictionary]] = []
+    for element in _elements(tree):
+        for kid in kids(element):
+            if isinstance(kid, int) and element.get("/Pg") is not None:
+                by_page.setdefault(element.Pg.objgen, {})[kid] = element
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR and "/Pg" in kid:
+                by_page.setdefault(kid.Pg.objgen, {})[int(kid.MCID)] = element
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+                annotations.append((kid.Obj, element))
+    numbers, key = Array(), 0
+    for page in document.pages:
+        marked = by_page.get(page.obj.objgen, {})
+        _mark_unclaimed_as_artifacts(document, page, set(marked))
+        if not marked:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+            continue
+        page.obj.StructParents = key
+        numbers.extend([key, Array([marked.get(mcid) for mcid in range(max(marked) + 1)])])
+        key += 1
+    for annotation, element in annotations:
+        annotation.StructParent = key
+        numbers.extend([key, element])
+        key += 1
+    tree.ParentTree = document.make_indirect(Dictionary(Nums=numbers))
+    tree.ParentTreeNextKey = key
+
+
+def _mark_unclaimed_as_artifacts(document: pikepdf.Pdf, page: pikepdf.Page, claimed: set[int]) -> None:
+    """Turn marked content whose MCID no structure element claims into pagination artifacts."""
+    operations = pikepdf.parse_content_stream(page)
+    unclaimed = [index for index, (operands, operator) in enumerate(operations)
+                 if operator == _BDC and len(operands) == 2 and isinstance(operands[1], Dictionary)
+                 and "/MCID" in operands[1] and int(operands[1].MCID) not in claimed]
+    if not unclaimed:
+        return
+    for index in unclaimed:
+        operations[index] = pikepdf.ContentStreamInstruction(
+            [Name.Artifact, Dictionary(Type=Name.Pagination)], _BDC)
+    page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+
+
+def _describe_links(document: pikepdf.Pdf, describe: Mapping[str, str]) -> None:
+    """Replace a link's target in /Contents by words, where the report knows them."""
+    for page in document.pages:
+        for annotation in page.obj.get("/Annots", ()):
+            if annotation.get("/Subtype") != _LINK:
+                continue
+            target = _target(annotation)
+            if target in describe:
+                annotation.Contents = pikepdf.String(describe[target])
+
+
+def _target(annotation: Dictionary) -> str:
+    action = annotation.get("/A")
+    if action is not None and action.get("/S") == Name.URI:
+        return str(action.URI)
+    destination = annotation.get("/Dest")
+    return f"#{destination}" if isinstance(destination, (pikepdf.String, Name)) else ""
