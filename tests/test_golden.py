@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import test_catalogue
+import test_catalogue_markdown
 from golden import GOLDEN, updating
 
 if updating():
@@ -18,11 +19,16 @@ if updating():
         test_bad_input_fails_the_build_with_a_located_diagnostic,
         test_problems_in_several_files_are_reported_together_sorted_by_file_and_line,
     )
+    from test_catalogue_markdown import (  # noqa: F401
+        test_markdown_that_cannot_print_fails_the_build,
+        test_markdown_that_would_print_raw_or_not_at_all_is_a_located_warning,
+    )
 
 
 def expected_golden_files() -> set[str]:
     """Return the golden files the tests write, relative to tests/golden/."""
-    names = {f"catalogue/{case.name}.txt" for case in test_catalogue.CASES if not case.xfail}
+    cases = test_catalogue.CASES + test_catalogue_markdown.CASES
+    names = {f"catalogue/{case.name}.txt" for case in cases if not case.xfail}
     return names | {"catalogue/several-files.txt"}
 
 

@@ -12,7 +12,8 @@ def render(source: str, tmp_path: Path):
     sources = tmp_path / "sources"
     (sources / "sections").mkdir(parents=True, exist_ok=True)
     diagnostics = Diagnostics()
-    body = render_markdown(source, sources / "sections" / "01-alfa.md", 5, sources, diagnostics)
+    body = render_markdown(source, sources / "sections" / "01-alfa.md", 5, sources, diagnostics,
+                           id_prefix="alfa")
     return body, diagnostics
 
 

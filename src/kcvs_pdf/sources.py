@@ -146,7 +146,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> Sectio
     fields = reader.mapping(load_yaml(front, path, diagnostics, first_line=2), "the front matter",
                             required=("title",), optional=("links",))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
-    rendered = render_markdown(body, path, body_line, sources, diagnostics)
+    rendered = render_markdown(body, path, body_line, sources, diagnostics, id_prefix=slug)
     return Section(slug=slug, title=reader.text(fields, "title") or "",
                    body_html=rendered.html, paragraphs=rendered.paragraphs,
                    links=tuple(link for link in links if link is not None),
