@@ -20,6 +20,8 @@ __all__ = ["BodyLink", "MarkdownBody", "Paragraph", "render_markdown"]
 # A cell that holds one amount: 1.383.572,80 · 12 % · € 3.500 · -4,5
 _NUMBER = re.compile(r"[€$£]?\s?[-+−]?\d[\d.\u00a0\u202f ]*(,\d+)?\s?[%‰€]?")
 _PLACEHOLDERS = ("", "-", "–", "—")
+WIDE_TABLE = 4
+"""Tables with this many columns or more are too wide for one text column."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,15 @@ def _image(renderer, tokens: list[Token], index: int, options, env) -> str:
             f'url(\'{escapeHtml(token.attrGet("src"))}\')"></span></span>')
 
 
+def _table(renderer, tokens: list[Token], index: int, options, env) -> str:
+    """Render a table tag; a wide table sits in a block that the layout sets across the columns."""
+    token = tokens[index]
+    html = renderer.renderToken(tokens, index, options, env)
+    if not token.meta.get("wide"):
+        return html
+    return f'<div class="wide-table">\n{html}' if token.nesting == 1 else f"{html}</div>\n"
+
+
 def _footnote_ref(renderer, tokens: list[Token], index: int, options, env) -> str:
     number, later = tokens[index].meta["id"] + 1, tokens[index].meta.get("subId", 0)
     ref_id = f"{env['id_prefix']}--fnref-{number}" + (f"-{later + 1}" if later else "")
@@ -125,6 +136,8 @@ _RULES = {
     "html_block": _escaped,
     "html_inline": _escaped,
     "image": _image,
+    "table_open": _table,
+    "table_close": _table,
     "footnote_ref": _footnote_ref,
     "footnote_block_open": lambda renderer, *args: '<section class="footnotes">\n<ol>\n',
     "footnote_block_close": lambda renderer, *args: "</ol>\n</section>\n",
@@ -135,7 +148,8 @@ _RULES = {
 
 
 def _shape_tables(tokens: list[Token]) -> None:
-    """Give header cells their scope, and mark cells that hold numbers (the layout aligns them)."""
+    """Give header cells their scope, mark cells that hold numbers and tables with many columns
+    (the layout aligns the numbers and sets wide tables across the text columns)."""
     rows: list[list[tuple[Token, str]]] = []
     for index, token in enumerate(tokens):
         if token.type == "tr_open":
@@ -144,7 +158,10 @@ def _shape_tables(tokens: list[Token]) -> None:
             rows[-1].append((token, _inline_text(tokens[index + 1]).strip()))
             if token.type == "th_open":
                 token.attrSet("scope", "col")
+        elif token.type == "table_open":
+            table = token
         elif token.type == "table_close":
+            table.meta["wide"] = token.meta["wide"] = len(rows[0]) >= WIDE_TABLE
             _mark_numbers(rows)
             rows = []
 

@@ -176,15 +176,24 @@ _CSS_PX = {"px": 1.0, "": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 9
 
 
 def _svg_size(root: ElementTree.Element) -> tuple[float, float] | None:
+    """Return an SVG's width and height as a browser sizes it (a missing one follows the viewBox)."""
     if not root.tag.endswith("svg"):
         return None
     box = [float(v) for v in re.split(r"[\s,]+", root.get("viewBox", "").strip()) if v]
-    sizes = []
-    for name, fallback in (("width", box[2] if len(box) == 4 else 300.0),
-                           ("height", box[3] if len(box) == 4 else 150.0)):
-        length = re.fullmatch(r"\s*([\d.]+)\s*(px|pt|pc|mm|cm|in|)\s*", root.get(name, ""))
-        sizes.append(float(length[1]) * _CSS_PX[length[2]] if length else fallback)
-    return (sizes[0], sizes[1]) if sizes[0] > 0 and sizes[1] > 0 else None
+    ratio = box[3] / box[2] if len(box) == 4 and box[2] > 0 else None
+    width, height = _svg_length(root.get("width")), _svg_length(root.get("height"))
+    if width is None and height is None:
+        width, height = (box[2], box[3]) if ratio else (300.0, 150.0)
+    elif height is None:
+        height = width * ratio if ratio else 150.0
+    elif width is None:
+        width = height / ratio if ratio else 300.0
+    return (width, height) if width > 0 and height > 0 else None
+
+
+def _svg_length(value: str | None) -> float | None:
+    length = re.fullmatch(r"\s*([\d.]+)\s*(px|pt|pc|mm|cm|in|)\s*", value or "")
+    return float(length[1]) * _CSS_PX[length[2]] if length else None
 
 
 def _check_leftovers(text: str, body: BodyFile, row: int) -> None:
