@@ -68,6 +68,10 @@ WARNINGS = [
          "markdown.link-malformed"),
     Case("markdown-link-unclosed", {A: markdown("Zie [de site](https://www.example.org voor meer.\n")},
          f"{A}:5:5", "markdown.link-malformed"),
+    Case("markdown-link-reference-undefined", {A: markdown("Zie [de site][kcvs] voor meer.\n")},
+         f"{A}:5:5", "markdown.link-malformed"),
+    Case("markdown-line-read-as-link-target", {A: markdown("Tekst.\n\n[Bijlage]: verslag.pdf\n")},
+         f"{A}:7:1", "markdown.unused-reference"),
     Case("markdown-image-space-before-parenthesis", {A: markdown("![Een kaart] (kaart.png)\n")},
          f"{A}:5:1", "markdown.image-malformed"),
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -22,6 +21,7 @@ from kcvs_pdf.errors import Diagnostics
 from kcvs_pdf.markdown import Paragraph, render_markdown
 from kcvs_pdf.sources import load_report
 from pdfcheck import links, outline, page_texts, squash
+from pdfdraw import drawn
 
 
 def render(source: str, tmp_path: Path, prefix: str = "alfa"):
@@ -228,7 +228,8 @@ title: "Beta project"
 
 ![Staande foto van het belfort](belfort.jpg "Het belfort, van onder naar boven.")
 
-Een brede tabel moet binnen de kolom blijven.
+Een brede tabel moet binnen de kolom blijven, net als een logo ![Logo van het kenniscentrum](logo.png)
+in de tekst.
 
 {WIDE}
 """
@@ -241,6 +242,7 @@ def built(tmp_path_factory) -> Path:
         "sources/sections/01-alfa.md": ALFA, "sources/sections/02-beta.md": BETA,
         "sources/sections/luchtfoto.jpg": image_bytes(3000, 2000, "JPEG"),
         "sources/sections/belfort.jpg": image_bytes(1500, 6000, "JPEG"),
+        "sources/sections/logo.png": image_bytes(2000, 400),
         "sources/sections/grafiek.svg": SVG_CHART,
         "sources/sections/rand.png": image_bytes(1200, 60)})
     result = run_cli(root, "build")
@@ -304,82 +306,10 @@ def test_tables_are_tagged_as_tables_and_every_figure_has_its_alt_text(pdf_path)
     kinds = [kind for kind, _ in elements]
     assert {"/Table", "/TR", "/TH", "/TD", "/Caption"} <= set(kinds)
     assert kinds.count("/TH") == 4 + 8 and kinds.count("/TD") == 3 * 4 + 8
-    # Three images carry information; the decorative one is no Figure at all.
+    # Four images carry information; the decorative one is no Figure at all.
     assert [alt for kind, alt in elements if kind == "/Figure"] == [
         "Luchtfoto van het centrum van Gent", "Staafdiagram van het aantal datasets per stad",
-        "Staande foto van het belfort"]
-
-
-Drawn = tuple[str, tuple[float, float, float, float], tuple[str, ...], object]
-"""What a page draws: kind ('image' or 'text'), bounding box in points, marked-content tags
-around it, and the image (its pixel size) or the text's font size."""
-
-
-def drawn(pdf_path: Path, page_number: int) -> list[Drawn]:
-    """Return the images and text runs a page draws, with where they land on the page."""
-    with pikepdf.open(pdf_path) as pdf:
-        page = pdf.pages[page_number]
-        return list(_walk(pikepdf.parse_content_stream(page), page.Resources, pikepdf.Matrix(), []))
-
-
-def _walk(operations, resources, ctm: pikepdf.Matrix, marks: list[str]) -> Iterator[Drawn]:
-    saved, font, size, tm = [], None, 0.0, pikepdf.Matrix()
-    for operands, operator in operations:
-        op = str(operator)
-        if op in ("q", "Q"):
-            ctm = saved.pop() if op == "Q" else (saved.append(ctm) or ctm)
-        elif op == "cm":
-            ctm = pikepdf.Matrix(*map(float, operands)) @ ctm
-        elif op in ("BMC", "BDC", "EMC"):
-            marks = marks[:-1] if op == "EMC" else [*marks, str(operands[0])]
-        elif op == "Tf":
-            font, size = resources.Font[str(operands[0])], float(operands[1])
-        elif op in ("Tm", "BT"):
-            tm = pikepdf.Matrix(*map(float, operands)) if op == "Tm" else pikepdf.Matrix()
-        elif op in ("TJ", "Tj"):
-            width = _advance(font, size, operands[0] if op == "TJ" else [operands[0]])
-            yield "text", _box(tm @ ctm, width, 0), tuple(marks), size
-            tm = pikepdf.Matrix(1, 0, 0, 1, width, 0) @ tm
-        elif op == "Do":
-            xobject = resources.XObject[str(operands[0])]
-            if xobject.Subtype == "/Image":
-                yield "image", _box(ctm, 1, 1), tuple(marks), (int(xobject.Width), int(xobject.Height))
-            else:
-                inner = pikepdf.Matrix(*map(float, xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))) @ ctm
-                yield from _walk(pikepdf.parse_content_stream(xobject), xobject.Resources, inner, marks)
-
-
-def _advance(font, size: float, items) -> float:
-    """Return the width of a TJ array in text space: glyph widths minus the kerning numbers."""
-    widths, default = _widths(font.DescendantFonts[0])
-    total = 0.0
-    for item in items:
-        if isinstance(item, pikepdf.String):
-            data = bytes(item)
-            total += sum(widths.get(int.from_bytes(data[i:i + 2]), default) for i in range(0, len(data), 2))
-        else:
-            total -= float(item)
-    return total / 1000 * size
-
-
-def _widths(cid_font) -> tuple[dict[int, float], float]:
-    widths, entries, index = {}, list(cid_font.get("/W", [])), 0
-    while index < len(entries):
-        first = int(entries[index])
-        if isinstance(entries[index + 1], pikepdf.Array):
-            widths.update({first + i: float(w) for i, w in enumerate(entries[index + 1])})
-            index += 2
-        else:
-            widths.update({cid: float(entries[index + 2]) for cid in range(first, int(entries[index + 1]) + 1)})
-            index += 3
-    return widths, float(cid_font.get("/DW", 1000))
-
-
-def _box(matrix: pikepdf.Matrix, width: float, height: float) -> tuple[float, float, float, float]:
-    corners = [(matrix.a * x + matrix.c * y + matrix.e, matrix.b * x + matrix.d * y + matrix.f)
-               for x in (0, width) for y in (0, height)]
-    xs, ys = [x for x, _ in corners], [y for _, y in corners]
-    return min(xs), min(ys), max(xs), max(ys)
+        "Staande foto van het belfort", "Logo van het kenniscentrum"]
 
 
 MM = 72 / 25.4
@@ -406,6 +336,12 @@ def test_a_large_photo_first_under_its_title_shrinks_onto_the_title_page_with_it
     assert width / height == pytest.approx(pixels[0] / pixels[1], rel=0.01)
     assert width <= 79 * MM and height <= 170 * MM + 0.5
     assert squash(caption) in squash(page_texts(PdfReader(pdf_path))[page])
+
+
+def test_an_image_inside_a_sentence_stays_an_image_no_wider_than_the_column(pdf_path, section_pages):
+    page = section_pages["Beta project"][0]
+    [box] = [box for kind, box, _, size in drawn(pdf_path, page) if kind == "image" and size == (2000, 400)]
+    assert inside(box) and box[2] - box[0] <= 79 * MM
 
 
 def test_a_svg_chart_is_drawn_with_its_text_and_a_decorative_image_as_an_artifact(pdf_path, section_pages):

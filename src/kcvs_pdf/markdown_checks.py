@@ -25,7 +25,7 @@ _CONTAINERS = {"blockquote_open": "blockquote_close", "bullet_list_open": "bulle
 _MARKER = re.compile(r"[ \t]*(>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))")
 # What the parser leaves as text when a footnote, image or link was not recognised.
 _LEFTOVERS = re.compile(r"(?P<footnote>\[\^[^\]\s]+\])|(?P<image>!\[)"
-                        r"|(?P<link>\]\(|\][ \t]+\((?=https?:|mailto:|#|www\.))")
+                        r"|(?P<link>\]\(|\]\[|\][ \t]+\((?=https?:|mailto:|#|www\.))")
 _PIPE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 
@@ -83,6 +83,7 @@ def check_body(tokens: list[Token], env: dict, body: BodyFile, sources: Path) ->
             if tokens[index - 1].type == "paragraph_open":
                 _check_raw_table(token, body)
             _check_inline(token, body, sources, links)
+    _check_references(tokens, env, body)
     return tuple(links)
 
 
@@ -289,6 +290,19 @@ def _marker_column(line: str, index: int) -> int:
             return 1
         position = marker.end()
     return marker.start(1) + 1
+
+
+def _check_references(tokens: list[Token], env: dict, body: BodyFile) -> None:
+    """Warn about link targets ('[label]: address' lines) no link uses: such a line prints nothing."""
+    used = {child.attrGet("href") or child.attrGet("src") for token in tokens
+            for child in token.children or () if child.type in ("link_open", "image")}
+    for reference in env.get("references", {}).values():
+        if reference["href"] not in used:
+            row = reference.get("map", (0,))[0]
+            body.warning(row, body.column(row, "["), "this line does not print: Markdown reads "
+                         "'[label]: address' as the target of links written [text][label], and no "
+                         "link uses it; remove the line, or start it with a word",
+                         "markdown.unused-reference")
 
 
 def _check_footnote_definitions(env: dict, body: BodyFile) -> None:
