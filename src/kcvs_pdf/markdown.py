@@ -90,6 +90,7 @@ def _escaped(renderer, tokens: list[Token], index: int, options, env) -> str:
 
 
 def _image(renderer, tokens: list[Token], index: int, options, env) -> str:
+    """Render an image from the file the check found: an <img>, or a decorative background."""
     token = tokens[index]
     if "file" in token.meta:
         token.attrSet("src", token.meta["file"].as_uri())
