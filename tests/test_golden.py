@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import test_catalogue
+import test_catalogue_markdown
 import test_catalogue_sources
 from golden import GOLDEN, updating
 
@@ -23,11 +24,15 @@ if updating():
         test_bad_source_fails_the_build_with_a_located_diagnostic,
         test_doubtful_source_is_checked_with_a_located_warning,
     )
+    from test_catalogue_markdown import (  # noqa: F401
+        test_markdown_that_cannot_print_fails_the_build,
+        test_markdown_that_would_print_raw_or_not_at_all_is_a_located_warning,
+    )
 
 
 def expected_golden_files() -> set[str]:
     """Return the golden files the tests write, relative to tests/golden/."""
-    cases = (*test_catalogue.CASES, *test_catalogue_sources.CASES)
+    cases = (*test_catalogue.CASES, *test_catalogue_sources.CASES, *test_catalogue_markdown.CASES)
     names = {f"catalogue/{case.name}.txt" for case in cases if not case.xfail}
     return names | {"catalogue/several-files.txt"}
 

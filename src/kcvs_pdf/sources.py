@@ -224,7 +224,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     body = check_invisible(body, path, body_line, diagnostics, fields=False)
     check_long_words(body, path, body_line, diagnostics)
-    rendered = render_markdown(body, path, body_line, sources, diagnostics)
+    rendered = render_markdown(body, path, body_line, sources, diagnostics, id_prefix=_slug(path))
     section = Section(slug=_slug(path), title=reader.text(fields, "title") or "",
                       body_html=rendered.html, paragraphs=rendered.paragraphs,
                       links=tuple(link for link in links if link is not None),
