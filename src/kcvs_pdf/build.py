@@ -11,6 +11,7 @@ from .bundle import bundle
 from .compose import STYLESHEET, compose_html
 from .errors import Diagnostics
 from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
+from .provenance import embed
 from .publish import write_atomically
 from .render import render_pdf
 from .sources import load_report
@@ -46,6 +47,7 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         pdf = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"],
                      diagnostics)
         diagnostics.raise_if_errors(strict)
+        pdf = embed(pdf, report, plan, edition, project)
         target = project.output_for(report, edition)
         progress(f"Writing {target.name}")
         expected = rendered.page_count + plan.bundled_pages

@@ -11,8 +11,15 @@ import click
 
 from .build import build as build_report
 from .build import check as check_sources
+from .annotations import read_comments
+from .change_report import change_labels, section_lines, summary, write_change_report
+from .comment_list import FORMATS, as_csv, as_markdown, as_text, comment_labels
+from .comment_list import summary as comment_summary
+from .comments import locate_comments
+from .diff import compare
 from .errors import Diagnostics, KcvsError, SourceError
 from .model import Edition, Project
+from .provenance import read as read_embedded
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
@@ -44,6 +51,8 @@ def main() -> None:
       kcvs-pdf check                 find every problem in sources/, without rendering
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
+      kcvs-pdf diff OLD.pdf NEW.pdf  what changed, section by section -> NEW-wijzigingen.pdf
+      kcvs-pdf comments DRAFT.pdf    reviewers' comments, located in sources/
 
     Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
     130 interrupted (Ctrl-C).
@@ -115,6 +124,82 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(EXIT_FAILED)
+
+
+_pdf_argument = click.Path(exists=True, dir_okay=False, path_type=Path)
+_layout_option = click.option(
+    "--layout", type=click.Path(file_okay=False, path_type=Path), default=Path("layouts/default"),
+    show_default=True, help="Layout folder with labels.yaml (and changes.html for diff).")
+
+
+@main.command()
+@click.argument("old", type=_pdf_argument)
+@click.argument("new", type=_pdf_argument)
+@_layout_option
+def diff(old: Path, new: Path, layout: Path) -> None:
+    """Tell what changed from OLD to NEW, section by section, and write a change report.
+
+    Compares the section texts both PDFs carry, so new page numbers and reflowed lines are no
+    change. Prints a line per changed section and a count, and writes NEW-wijzigingen.pdf beside
+    NEW: each changed section's text with deletions struck through and insertions underlined,
+    beside pictures of its first page before and after. Exits 1 when a PDF was not built by
+    kcvs-pdf.
+    """
+    layout = _folder(layout, "--layout")
+    diagnostics = Diagnostics(Path.cwd())
+    try:
+        labels = change_labels(layout)
+        changes = compare(read_embedded(old), read_embedded(new))
+        target = write_change_report(changes, old.resolve(), new.resolve(), layout, labels, diagnostics)
+    except KcvsError as error:
+        _stop(error, diagnostics)
+    _print(diagnostics)
+    for line in (*section_lines(changes, labels), summary(changes, labels)):
+        click.echo(line)
+    click.echo(labels["written"].format(path=_shown(target)))
+
+
+@main.command()
+@click.argument("reviewed", type=_pdf_argument)
+@_layout_option
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: a line per comment, file:line:column: note: …, as editors read them. "
+                   "csv, md: a table for the review meeting.")
+def comments(reviewed: Path, layout: Path, output_format: str) -> None:
+    """List the comments reviewers added to REVIEWED in their PDF reader, at their source lines.
+
+    Reads sticky notes, highlights, underlines, strike-outs, text boxes and drawings with their
+    replies, and points each at the paragraph of the section file it is about; comments on annex
+    pages name the annex and page. Comments on other pages are listed as not placed, and the
+    annexes' own annotations apart, as not a reviewer's. Exits 1 when REVIEWED was not built by
+    kcvs-pdf.
+    """
+    layout = _folder(layout, "--layout")
+    try:
+        labels = comment_labels(layout)
+        embedded = read_embedded(reviewed)
+        located = locate_comments(read_comments(reviewed), embedded, _shown(reviewed))
+    except KcvsError as error:
+        _stop(error, Diagnostics())
+    formatter = {"text": as_text, "csv": as_csv, "md": as_markdown}[output_format]
+    click.echo(formatter(located, labels), nl=False)
+    click.echo(comment_summary(located, labels), err=True)
+
+
+def _stop(error: KcvsError, diagnostics: Diagnostics) -> None:
+    """Print what stopped a command and exit 1."""
+    _print(diagnostics)
+    if isinstance(error, SourceError):
+        click.echo(str(error), err=True)
+    else:
+        click.secho(f"error: {error}", fg="red", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+def _folder(folder: Path, name: str) -> Path:
+    if not folder.is_dir():
+        raise click.BadParameter(f"folder '{folder}' does not exist", param_hint=name)
+    return folder.resolve()
 
 
 def _raise_interrupt():
