@@ -21,7 +21,7 @@ from .render import render_pdf
 TEMPLATE = "changes.html"
 LABELS = ("file_suffix", "title", "summary", "section_one", "section_many", "no_changes", "written",
           "old_version", "new_version", "editions", "revision", "legend", "inserted", "deleted",
-          "overview", "section", "chapter", "change", "page", "kinds", "unchanged", "none_unchanged",
+          "overview", "section", "chapter", "change", "page", "page_number", "kinds", "unchanged", "none_unchanged",
           "moved_to", "moved_order", "source", "pages_title", "page_of_old", "page_of_new")
 # 100 dpi shows a page's layout and headings; the text itself is in the report above the pictures.
 PICTURE_DPI = 100

@@ -12,6 +12,8 @@ from .provenance import EmbeddedParagraph, EmbeddedReport, EmbeddedSection
 # Ends every paragraph in the word stream, so that splitting and joining paragraphs is a change
 # like any other, and the marked words fall back into the new paragraphs.
 _BREAK = "\n"
+PILCROW = "\u00b6"
+"""Stands for a paragraph break that was inserted or deleted."""
 
 
 class Mark(enum.Enum):
@@ -152,8 +154,24 @@ def _as_paragraphs(text: str) -> tuple[EmbeddedParagraph, ...]:
 def mark_words(old: tuple[EmbeddedParagraph, ...],
                new: tuple[EmbeddedParagraph, ...]) -> tuple[tuple[Run, ...], ...]:
     """Return new's paragraphs with the words kept, inserted and (where they stood) deleted."""
-    old_words, new_words = _words(old), _words(new)
+    # Whole paragraphs are matched first, so a paragraph added or removed stays one block;
+    # only paragraphs that changed are compared word by word.
     marked: list[tuple[Mark, str]] = []
+    matcher = SequenceMatcher(None, [" ".join(p.text.split()) for p in old],
+                              [" ".join(p.text.split()) for p in new],
+                              autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        old_words, new_words = _words(old[old_start:old_end]), _words(new[new_start:new_end])
+        if operation == "replace":
+            marked += _marked_words(old_words, new_words)
+        else:
+            marked += [(Mark.DELETED, word) for word in old_words if operation == "delete"]
+            marked += [(Mark.INSERTED if operation == "insert" else Mark.KEPT, word) for word in new_words]
+    return _paragraphs(marked)
+
+
+def _marked_words(old_words: list[str], new_words: list[str]) -> list[tuple[Mark, str]]:
+    marked = []
     matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
     for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if operation == "equal":
@@ -161,7 +179,7 @@ def mark_words(old: tuple[EmbeddedParagraph, ...],
             continue
         marked += [(Mark.DELETED, word) for word in old_words[old_start:old_end]]
         marked += [(Mark.INSERTED, word) for word in new_words[new_start:new_end]]
-    return _paragraphs(marked)
+    return marked
 
 
 def _words(paragraphs: tuple[EmbeddedParagraph, ...]) -> list[str]:
@@ -169,16 +187,20 @@ def _words(paragraphs: tuple[EmbeddedParagraph, ...]) -> list[str]:
 
 
 def _paragraphs(marked: list[tuple[Mark, str]]) -> tuple[tuple[Run, ...], ...]:
-    """Cut the marked words into paragraphs where the new text has a break, and merge runs."""
+    """Cut the marked words into paragraphs where the new text has a break, and merge runs.
+
+    A paragraph break inserted into a paragraph, or deleted between two, shows as a marked `¶`;
+    a paragraph inserted or deleted as a whole is a block of its own.
+    """
     paragraphs, current = [], []
     for mark, word in marked:
         if word != _BREAK:
             current.append((mark, word))
             continue
-        # A deleted break joins two old paragraphs, unless all before it was deleted too:
-        # then a whole old paragraph went, and it stays a block of its own.
-        only_deleted = all(m is Mark.DELETED for m, _ in current)
-        if mark is not Mark.DELETED or only_deleted:
+        whole = all(m is mark for m, _ in current)
+        if mark is not Mark.KEPT and not whole:
+            current.append((mark, PILCROW))
+        if mark is not Mark.DELETED or whole:
             paragraphs.append(current)
             current = []
     if current:
