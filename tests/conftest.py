@@ -217,3 +217,22 @@ def review_project(root: Path, files: dict[str, str | bytes | None] | None = Non
     report = REPORT_YAML.replace('chapters:\n  - title: "Eerste hoofdstuk"\n    sections: ["alfa", "beta"]\n',
                                  REVIEW_CHAPTERS)
     return make_project(root, {"sources/report.yaml": report, **REVIEW_SECTIONS, **(files or {})}, annexes)
+
+
+@pytest.fixture(scope="session")
+def review_build(tmp_path_factory) -> Path:
+    """Build the review project, with an annex that has its own annotations, once.
+
+    Returns the project folder; tests that change it work on a copy (`copy_project`).
+    """
+    root = review_project(tmp_path_factory.mktemp("review") / "project",
+                          annexes={"alfa bijlage.pdf": CORPUS / "annotations-text-highlight-ink.pdf"})
+    result = run_cli(root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def copy_project(project: Path, target: Path) -> Path:
+    """Copy a project folder, its build included, so that a test can change it."""
+    shutil.copytree(project, target)
+    return target

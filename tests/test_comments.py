@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from annotate import Annotator, bounding, find_words
-from conftest import CORPUS, review_project, run_cli
+from conftest import CORPUS, copy_project, run_cli
 from kcvs_pdf.annotations import pdf_date
 
 ALFA, BETA, GAMMA = (f"sources/sections/{name}.md" for name in ("01-alfa", "02-beta", "03-gamma"))
@@ -21,11 +21,9 @@ COVER, ALFA_PAGE, BETA_PAGE, GAMMA_PAGE, ANNEX_PAGE = 0, 4, 5, 7, 10
 
 
 @pytest.fixture(scope="module")
-def reviewed(tmp_path_factory) -> Path:
-    """Build the review project with an annotated annex, then comment on it as three readers would."""
-    root = review_project(tmp_path_factory.mktemp("comments") / "project",
-                          annexes={"alfa bijlage.pdf": CORPUS / "annotations-text-highlight-ink.pdf"})
-    assert run_cli(root, "build").exit_code == 0
+def reviewed(review_build, tmp_path_factory) -> Path:
+    """Comment on a build of the review project as three PDF readers would; return the PDF."""
+    root = copy_project(review_build, tmp_path_factory.mktemp("comments") / "project")
     path = root / "build" / "testverslag-2023.pdf"
     boxes = {
         "effectief": find_words(path, ALFA_PAGE, "effectief", occurrence=2),

@@ -12,7 +12,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 
-from conftest import CORPUS, REVIEW_CHAPTERS, REVIEW_SECTIONS, review_project, run_cli
+from conftest import CORPUS, REVIEW_CHAPTERS, REVIEW_SECTIONS, copy_project, review_project, run_cli
 from kcvs_pdf.diff import PILCROW, Mark, Run, compare, mark_words
 from kcvs_pdf.provenance import EmbeddedParagraph, EmbeddedReport, EmbeddedSection, read
 from pdfcheck import embedded_fonts
@@ -39,10 +39,9 @@ def edited_sources() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory):
-    """Build the review project, keep that PDF as old.pdf, edit the sources, build again, diff."""
-    root = review_project(tmp_path_factory.mktemp("diff") / "project")
-    assert run_cli(root, "build").exit_code == 0
+def compared(review_build, tmp_path_factory):
+    """Keep a build of the review project as old.pdf, edit the sources, build again, diff."""
+    root = copy_project(review_build, tmp_path_factory.mktemp("diff") / "project")
     shutil.copyfile(root / "build" / "testverslag-2023.pdf", root / "old.pdf")
     edits = edited_sources()
     chapters = edits.pop("chapters")
@@ -159,22 +158,20 @@ def test_two_builds_of_the_same_sources_have_no_changes(project_built_twice):
 
 
 @pytest.fixture
-def project_built_twice(tmp_path):
-    root = review_project(tmp_path / "project")
-    assert run_cli(root, "build").exit_code == 0
+def project_built_twice(review_build, tmp_path):
+    root = copy_project(review_build, tmp_path / "project")
     shutil.copyfile(root / "build" / "testverslag-2023.pdf", root / "old.pdf")
     assert run_cli(root, "build").exit_code == 0
     return root, run_cli(root, "diff", "old.pdf", "build/testverslag-2023.pdf")
 
 
-def test_a_pdf_without_kcvs_data_exits_1_and_says_so(tmp_path):
-    root = review_project(tmp_path / "project")
+def test_a_pdf_without_kcvs_data_exits_1_and_says_so(review_build, tmp_path):
+    root = copy_project(review_build, tmp_path / "project")
     shutil.copyfile(CORPUS / "plain-a4-4-pages.pdf", root / "ander.pdf")
-    assert run_cli(root, "build").exit_code == 0
-    result = run_cli(root, "diff", "ander.pdf", "build/testverslag-2023.pdf")
+    result = run_cli(root, "diff", "build/testverslag-2023.pdf", "ander.pdf")
     assert result.exit_code == 1
     assert "ander.pdf carries no KCVS report data: it was not built by kcvs-pdf" in result.stderr
-    assert not changes_pdf(root).exists()
+    assert not (root / "ander-wijzigingen.pdf").exists()
 
 
 def test_diff_needs_two_pdfs(tmp_path):
