@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from annotate import Annotator, bounding, find_words
 from conftest import CORPUS, copy_project, run_cli
-from kcvs_pdf.annotations import pdf_date
+from kcvs_pdf.annotations import pdf_date, read_comments
+from kcvs_pdf.comments import locate_comments
+from kcvs_pdf.provenance import read
 
 ALFA, BETA, GAMMA = (f"sources/sections/{name}.md" for name in ("01-alfa", "02-beta", "03-gamma"))
 ANNEX = "sources/annexes/alfa bijlage.pdf"
@@ -161,3 +165,29 @@ def test_a_pdf_without_kcvs_data_exits_1_with_a_clear_message(tmp_path):
 ])
 def test_pdf_dates_are_read_in_every_form_readers_write(written, iso):
     assert pdf_date(written) == iso
+
+
+def test_a_note_in_the_margin_and_a_highlight_on_every_paragraph_of_the_real_report_find_its_line(
+        real_report, tmp_path):
+    path = tmp_path / "jaarverslag-2023.pdf"
+    shutil.copyfile(real_report, path)
+    expected, annotator = {}, Annotator(path)
+    for section in read(path).sections:
+        page_text = PdfReader(path).pages[section.first_page].extract_text()
+        for paragraph in section.paragraphs:
+            # A word of the paragraph's middle that occurs once on the page, so the test knows where it is.
+            words = [w for w in re.findall(r"[A-Za-z]{6,}", paragraph.text) if page_text.count(w) == 1]
+            if not words:
+                continue
+            (left, _, _, top), *_ = boxes = find_words(path, section.first_page, words[len(words) // 2])
+            margin = 20 if left < 297 else 560  # beside the column the word is in
+            note = annotator.sticky_note(section.first_page, (margin, top), f"notitie {len(expected)}", "T",
+                                         "D:20240401")
+            expected[str(note.Contents)] = (section.source, paragraph.line)
+            mark = annotator.text_markup("Highlight", section.first_page, boxes, f"markering {len(expected)}", "T",
+                                         "D:20240401")
+            expected[str(mark.Contents)] = (section.source, paragraph.line)
+    annotator.save()
+    located = locate_comments(read_comments(path), read(path), path.name)
+    assert len(expected) > 80
+    assert {item.comment.text: (item.source, item.line) for item in located} == expected
