@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from .annotations import read_comments
 from .build import build as build_report
 from .build import check as check_sources
-from .annotations import read_comments
 from .change_report import change_labels, section_lines, summary, write_change_report
-from .comment_list import FORMATS, as_csv, as_markdown, as_text, comment_labels
+from .comment_list import FORMATS, comment_labels
 from .comment_list import summary as comment_summary
 from .comments import locate_comments
 from .diff import compare
@@ -162,7 +162,7 @@ def diff(old: Path, new: Path, layout: Path) -> None:
 @main.command()
 @click.argument("reviewed", type=_pdf_argument)
 @_layout_option
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.option("--format", "output_format", type=click.Choice(tuple(FORMATS)), default="text", show_default=True,
               help="text: a line per comment, file:line:column: note: …, as editors read them. "
                    "csv, md: a table for the review meeting.")
 def comments(reviewed: Path, layout: Path, output_format: str) -> None:
@@ -181,8 +181,7 @@ def comments(reviewed: Path, layout: Path, output_format: str) -> None:
         located = locate_comments(read_comments(reviewed), embedded, _shown(reviewed))
     except KcvsError as error:
         _stop(error, Diagnostics())
-    formatter = {"text": as_text, "csv": as_csv, "md": as_markdown}[output_format]
-    click.echo(formatter(located, labels), nl=False)
+    click.echo(FORMATS[output_format](located, labels), nl=False)
     click.echo(comment_summary(located, labels), err=True)
 
 

@@ -14,7 +14,6 @@ from .labels import load_labels
 LABELS = ("attribution", "attribution_undated", "reply", "unknown_author", "no_text", "annex_page",
           "page", "not_placed", "in_annex", "summary", "comment_one", "comment_many", "reply_one",
           "reply_many", "groups", "columns", "types")
-FORMATS = ("text", "csv", "md")
 
 
 def comment_labels(layout: Path) -> dict:
@@ -117,3 +116,7 @@ def _reply_cell(reply: Reply, labels: dict) -> str:
 def _markdown_row(cells: tuple[str, ...]) -> str:
     escaped = (cell.replace("|", "\\|").replace("\n", "<br>") for cell in cells)
     return "| " + " | ".join(escaped) + " |"
+
+
+FORMATS = {"text": as_text, "csv": as_csv, "md": as_markdown}
+"""The list formats of `kcvs-pdf comments --format`."""
