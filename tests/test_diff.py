@@ -241,3 +241,12 @@ def test_split_and_joined_paragraphs_show_a_marked_pilcrow_whole_paragraphs_stan
         (Run(K, "een twee"),), (Run(D, "weg ermee"),), (Run(K, "drie vier"),))
     assert mark_words(para("een twee", "drie vier"), para("een twee", "er bij", "drie vier")) == (
         (Run(K, "een twee"),), (Run(I, "er bij"),), (Run(K, "drie vier"),))
+
+
+def test_a_layout_without_the_change_labels_stops_with_the_file_and_label_named(review_build, tmp_path):
+    root = copy_project(review_build, tmp_path / "project")
+    labels = root / "layouts" / "default" / "labels.yaml"
+    labels.write_text(labels.read_text(encoding="utf-8").replace('  legend: "Legende"\n', ""), encoding="utf-8")
+    result = run_cli(root, "diff", "build/testverslag-2023.pdf", "build/testverslag-2023.pdf")
+    assert result.exit_code == 1
+    assert "labels.yaml:0:0: error: label 'changes.legend' is missing from labels.yaml [labels.missing]" in result.stderr
