@@ -139,3 +139,90 @@ def inherited_rotation_pdf(path: Path) -> Path:
     pdf.Root.Pages.Rotate = 90
     pdf.save(path)
     return path
+
+
+# A report to review: four sections of several paragraphs over two chapters, so that tests can
+# edit, move and add sections and place comments on known paragraphs.
+REVIEW_SECTIONS = {
+    "sources/sections/01-alfa.md": """\
+        ---
+        title: "Alfa werkgroep"
+        links:
+          - label: "JE VINDT HIER MEER INFORMATIE"
+            url: "https://www.example.org/docs/alfa%20bijlage.pdf"
+        ---
+
+        De werkgroep alfa vergaderde in 2023 zes keer over stadsmonitoring. De steden wisselden
+        ervaringen uit over het meten van leefbaarheid en over de buurtmonitor.
+
+        In het voorjaar schreef de werkgroep een effectief en effectief draaiboek voor de
+        gemeenteraadsverkiezingen: welke gegevens nodig zijn, wie ze aanlevert en wie ze controleert.
+
+        Tot slot bezocht de werkgroep het datalab van Gent, waar een nieuwe aanpak voor open data
+        werd voorgesteld aan alle centrumsteden.
+        """,
+    "sources/sections/02-beta.md": """\
+        ---
+        title: "Beta project"
+        ---
+
+        Het project beta werkte aan gegevensdeling tussen centrumsteden. Vijf steden tekenden een
+        samenwerkingsovereenkomst en brachten hun parkeerdata samen in een gedeeld register.
+
+        Het register wordt in 2024 uitgebreid met laadpalen voor elektrische wagens en met de
+        bezettingsgraad van fietsenstallingen rond de stations.
+        """,
+    "sources/sections/03-gamma.md": """\
+        ---
+        title: "Gamma netwerk"
+        ---
+
+        Het netwerk gamma brengt de klimaatambtenaren van de dertien centrumsteden samen. In 2023
+        stond de renovatie van het eigen patrimonium centraal.
+
+        Een gezamenlijke aankoop van zonnepanelen leverde de deelnemende steden een gemiddelde
+        besparing van twaalf procent op.
+        """,
+    "sources/sections/04-delta.md": """\
+        ---
+        title: "Delta overleg"
+        ---
+
+        Het overleg delta volgde de hervorming van het Gemeentefonds op de voet en bezorgde de
+        minister een gezamenlijk standpunt van de steden.
+        """,
+}
+REVIEW_CHAPTERS = """\
+chapters:
+  - title: "Eerste hoofdstuk"
+    sections: ["alfa", "beta"]
+  - title: "Tweede hoofdstuk"
+    sections: ["gamma", "delta"]
+"""
+
+
+def review_project(root: Path, files: dict[str, str | bytes | None] | None = None,
+                   annexes: dict[str, Path] | None = None) -> Path:
+    """Write the four-section review project under root; `files` override or add files."""
+    report = REPORT_YAML.replace('chapters:\n  - title: "Eerste hoofdstuk"\n    sections: ["alfa", "beta"]\n',
+                                 REVIEW_CHAPTERS)
+    return make_project(root, {"sources/report.yaml": report, **REVIEW_SECTIONS, **(files or {})}, annexes)
+
+
+@pytest.fixture(scope="session")
+def review_build(tmp_path_factory) -> Path:
+    """Build the review project, with an annex that has its own annotations, once.
+
+    Returns the project folder; tests that change it work on a copy (`copy_project`).
+    """
+    root = review_project(tmp_path_factory.mktemp("review") / "project",
+                          annexes={"alfa bijlage.pdf": CORPUS / "annotations-text-highlight-ink.pdf"})
+    result = run_cli(root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def copy_project(project: Path, target: Path) -> Path:
+    """Copy a project folder, its build included, so that a test can change it."""
+    shutil.copytree(project, target)
+    return target

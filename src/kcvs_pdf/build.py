@@ -15,6 +15,7 @@ from .errors import Diagnostics
 from .glyphs import check_glyphs
 from .labels import Labels, load_labels
 from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
+from .provenance import embed
 from .publish import write_atomically
 from .render import render_pdf
 from .revision import draft_stamp
@@ -73,6 +74,7 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
             pdf = watermark(pdf, render_pdf(mark, (project.layout,), project.layout / STYLESHEET,
                                             report.published, diagnostics, tagged=False).pdf)
         diagnostics.raise_if_errors(strict)
+        pdf = embed(pdf, report, plan, edition, project)
         target = project.output_for(report, labels["files"].get(edition.value, ""))
         progress(f"Writing {target.name}")
         expected = rendered.page_count + plan.bundled_pages

@@ -15,6 +15,8 @@ class Severity(enum.Enum):
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """Not a problem: a remark located in the sources, such as a reviewer's comment."""
 
 
 @dataclass(frozen=True, order=True)
@@ -135,6 +137,10 @@ class SourceError(KcvsError):
 
 class UnsafeResourceError(KcvsError):
     """Raised when rendering asks for a file or URL the report may not read."""
+
+
+class NotBuiltError(KcvsError):
+    """Raised when a PDF carries no section data of kcvs-pdf, so it cannot be compared or reviewed."""
 
 
 class OutputError(KcvsError):

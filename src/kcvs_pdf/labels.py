@@ -45,8 +45,29 @@ def _plain(located: Located, path: Path, diagnostics: Diagnostics) -> Labels:
         diagnostics.error(path, located.line, located.column, "labels must be 'name: \"text\"' lines",
                           "layout.labels")
         return {}
-    return {name: _plain(value, path, diagnostics) if value.kind == "mapping" else str(value.value)
+    return {name: _plain(value, path, diagnostics) if value.kind == "mapping" else
+            [str(item.value) for item in value.value] if value.kind == "list" else str(value.value)
             for name, value in located.value.items()}
+
+
+def label_group(layout: Path, group: str, required: tuple[str, ...]) -> dict:
+    """Return one group of the layout's labels for a tool that works on built PDFs, not sources.
+
+    Raises SourceError naming every required label that is missing.
+    """
+    diagnostics = Diagnostics()
+    labels = load_labels(layout, (), diagnostics).get(group)
+    path = layout / LABELS_FILE
+    if not isinstance(labels, dict):
+        diagnostics.error(path, 0, 0, f"{LABELS_FILE} in the layout needs a group '{group}:' with "
+                          f"the words the tool prints ({', '.join(required)})", "labels.missing")
+    else:
+        for name in required:
+            if name not in labels:
+                diagnostics.error(path, 0, 0, f"label '{group}.{name}' is missing from {LABELS_FILE}",
+                                  "labels.missing")
+    diagnostics.raise_if_errors()
+    return labels
 
 
 def _names(labels: Labels, prefix: str = "") -> list[str]:

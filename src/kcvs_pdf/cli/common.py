@@ -51,6 +51,8 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf build --edition web   report only, links to the published annexes
       kcvs-pdf build --edition draft watermarked draft for the management committee
       kcvs-pdf links                 find dead and insecure web links (uses the internet)
+      kcvs-pdf diff OLD.pdf NEW.pdf  what changed, section by section -> NEW-wijzigingen.pdf
+      kcvs-pdf comments DRAFT.pdf    reviewers' comments, located in sources/
       kcvs-pdf new 2024              start next year's report beside this one
 
     Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
