@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from .annexes import collect_annexes
 from .bundle import bundle
@@ -19,7 +17,14 @@ Progress = Callable[[str], None]
 
 
 def check(project: Project, diagnostics: Diagnostics) -> Report | None:
-    """Validate sources and layout without rendering; problems go to diagnostics."""
+    """Validate sources, layout and the annex files present without rendering; problems go to diagnostics."""
+    report = _validate(project, diagnostics)
+    if report is not None:
+        collect_annexes(report, project, Edition.FULL, project.annex_cache, diagnostics)
+    return None if diagnostics.errors else report
+
+
+def _validate(project: Project, diagnostics: Diagnostics) -> Report | None:
     report = load_report(project.sources, diagnostics)
     if report is not None:
         compose_html(report, NO_ANNEXES, project.layout, Edition.FULL, diagnostics)
@@ -30,24 +35,22 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
           progress: Progress = lambda message: None) -> BuildResult:
     """Build one edition of the report; raise SourceError with every problem found."""
     progress("Checking sources and layout")
-    report = check(project, diagnostics)
+    report = _validate(project, diagnostics)
     diagnostics.raise_if_errors(strict)
-    with tempfile.TemporaryDirectory(prefix="kcvs-pdf-") as workdir:
-        progress("Inspecting annexes")
-        plan = collect_annexes(report, project.annexes, edition, Path(workdir), diagnostics, strict)
-        diagnostics.raise_if_errors(strict)
-        progress("Composing HTML")
-        composed = compose_html(report, plan, project.layout, edition, diagnostics)
-        progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
-        rendered = render_pdf(composed, (project.sources, project.layout),
-                              project.layout / STYLESHEET, report.published, diagnostics)
-        diagnostics.raise_if_errors(strict)
-        progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
-        pdf = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"],
-                     diagnostics)
-        diagnostics.raise_if_errors(strict)
-        target = project.output_for(report, edition)
-        progress(f"Writing {target.name}")
-        expected = rendered.page_count + plan.bundled_pages
-        size = write_atomically(pdf, target, expected_pages=expected)
+    progress("Inspecting annexes")
+    plan = collect_annexes(report, project, edition, project.annex_cache, diagnostics, strict)
+    diagnostics.raise_if_errors(strict)
+    progress("Composing HTML")
+    composed = compose_html(report, plan, project.layout, edition, diagnostics)
+    progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
+    rendered = render_pdf(composed, (project.sources, project.layout),
+                          project.layout / STYLESHEET, report.published, diagnostics)
+    diagnostics.raise_if_errors(strict)
+    progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
+    pdf = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"], diagnostics)
+    diagnostics.raise_if_errors(strict)
+    target = project.output_for(report, edition)
+    progress(f"Writing {target.name}")
+    expected = rendered.page_count + plan.bundled_pages
+    size = write_atomically(pdf, target, expected_pages=expected)
     return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan)

@@ -32,7 +32,6 @@ def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
                 starts.append(len(pdf.pages))
                 pdf.add_pages_from(source, outlines="ignore")
                 outlines.append(_outline_entries(source))
-                _carry_attachments(source, pdf, annex)
             _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
         _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
         _label_pages(pdf, starts, bundled)
@@ -50,14 +49,6 @@ def _warnings_as_diagnostics(annex: Annex, diagnostics: Diagnostics):
     for warning in caught:
         diagnostics.warning(annex.section.path, 0, 0, f"annex '{annex.path.name}': {warning.message}",
                             "bundle.warning")
-
-
-def _carry_attachments(source: pikepdf.Pdf, pdf: pikepdf.Pdf, annex: Annex) -> None:
-    """Copy files attached to the annex, prefixed with its label so names cannot clash."""
-    for name, spec in source.attachments.items():
-        copied = pikepdf.AttachedFileSpec(pdf, spec.get_file().read_bytes(), filename=spec.filename,
-                                          description=spec.description or "")
-        pdf.attachments[f"B{annex.number} {name}"] = copied
 
 
 def _label_pages(pdf: pikepdf.Pdf, starts: list[int], annexes: tuple[Annex, ...]) -> None:

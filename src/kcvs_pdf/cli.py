@@ -102,7 +102,7 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
 @main.command()
 @project_options
 def check(sources: Path, layout: Path, strict: bool) -> None:
-    """Report every problem in the sources and the layout, without rendering.
+    """Report every problem in the sources, the layout and the annex files, without rendering.
 
     Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
     a count. Exits 1 when there are errors (or warnings, with --strict).

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .inflate import InflateLimits
 from .markdown import BodyLink, Paragraph
 
 
@@ -197,10 +198,17 @@ class Project:
     layout: Path
     output: Path | None
     """Output file chosen on the command line, or None for `build/<name>.pdf`."""
+    annex_limits: InflateLimits = InflateLimits()
+    """How far an annex's compressed streams may expand before it is refused as a bomb."""
 
     @property
     def annexes(self) -> Path:
         return self.sources / "annexes"
+
+    @property
+    def annex_cache(self) -> Path:
+        """Return the folder of inspected annexes kept between builds; deleting it is safe."""
+        return self.root / "build" / ".cache" / "annexes"
 
     def output_for(self, report: Report, edition: Edition) -> Path:
         """Return the file an edition is written to."""
