@@ -47,10 +47,12 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
                           project.layout / STYLESHEET, report.published, diagnostics)
     diagnostics.raise_if_errors(strict)
     progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
-    pdf = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"], diagnostics)
+    bundled = bundle(rendered, plan, report.labels["annexes"], report.labels["annex"], diagnostics)
     diagnostics.raise_if_errors(strict)
     target = project.output_for(report, edition)
     progress(f"Writing {target.name}")
     expected = rendered.page_count + plan.bundled_pages
-    size = write_atomically(pdf, target, expected_pages=expected)
-    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan)
+    size = write_atomically(bundled.pdf, target, expected_pages=expected)
+    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan,
+                       untagged_annex_pages=bundled.untagged_annex_pages,
+                       claims_pdf_ua=bundled.claims_pdf_ua)

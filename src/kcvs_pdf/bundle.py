@@ -10,11 +10,12 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
 
 from .errors import Diagnostics
-from .model import Annex, AnnexPlan, RenderedReport
+from .model import Annex, AnnexPlan, BundledPdf, RenderedReport
+from .structure import append_annex
 
 
 def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
-           annex_label: str, diagnostics: Diagnostics) -> bytes:
+           annex_label: str, diagnostics: Diagnostics) -> BundledPdf:
     """Append each bundled annex after its divider page, keeping the report's structure."""
     bundled = annexes.bundled
     with ExitStack() as open_files:
@@ -22,7 +23,7 @@ def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
         dividers = [pdf.pages[index] for index in rendered.divider_pages]
         if dividers:
             del pdf.pages[rendered.divider_pages[0]:]
-        starts, outlines = [], []
+        starts, outlines, untagged = [], [], 0
         for annex, divider in zip(bundled, dividers, strict=True):
             # Annex files stay open until the bundle is saved: qpdf copies their streams
             # lazily, so no annex is ever held decoded in memory.
@@ -30,14 +31,33 @@ def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
                 source = open_files.enter_context(pikepdf.open(annex.path))
                 pdf.pages.append(divider)
                 starts.append(len(pdf.pages))
-                pdf.add_pages_from(source, outlines="ignore")
+                if not append_annex(pdf, source, divider, f"{annex_label} {annex.number}: {annex.title}"):
+                    untagged += annex.page_count
                 outlines.append(_outline_entries(source))
             _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
         _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
         _label_pages(pdf, starts, bundled)
+        # Conformance claimed for the report cannot hold for pages that carry no tags.
+        if untagged:
+            _withdraw_pdf_ua_claim(pdf)
+        claims_pdf_ua = _claims_pdf_ua(pdf)
         output = io.BytesIO()
         pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()
+    return BundledPdf(pdf=output.getvalue(), untagged_annex_pages=untagged, claims_pdf_ua=claims_pdf_ua)
+
+
+def _claims_pdf_ua(pdf: pikepdf.Pdf) -> bool:
+    """Tell whether pdf's XMP metadata claims conformance to PDF/UA-1."""
+    return "/Metadata" in pdf.Root and str(pdf.open_metadata().get("pdfuaid:part", "")).strip() == "1"
+
+
+def _withdraw_pdf_ua_claim(pdf: pikepdf.Pdf) -> None:
+    if "/Metadata" not in pdf.Root:
+        return
+    # No editor mark and no DocInfo sync: the metadata must stay as the report set it.
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
+        if "pdfuaid:part" in metadata:
+            del metadata["pdfuaid:part"]
 
 
 @contextmanager

@@ -94,8 +94,12 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     if result.annexes.missing:
         click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {_shown(project.annexes)}/: "
                    "listed as online in the table of contents (--strict makes this an error)", err=True)
+    if result.untagged_annex_pages:
+        click.echo(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
+                   "tags: marked as not accessible, so the PDF does not claim PDF/UA-1", err=True)
     click.echo(f"Wrote {_shown(result.path)}: {result.page_count} pages, "
                f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
+               f"{'claims PDF/UA-1, ' if result.claims_pdf_ua else ''}"
                f"{time.monotonic() - started:.1f} s")
 
 

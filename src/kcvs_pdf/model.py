@@ -189,6 +189,17 @@ class RenderedReport:
 
 
 @dataclass(frozen=True)
+class BundledPdf:
+    """The finished PDF: the report with its annexes, and what that means for accessibility."""
+
+    pdf: bytes
+    untagged_annex_pages: int
+    """Annex pages that carry no tags, marked as artifacts."""
+    claims_pdf_ua: bool
+    """Whether the PDF's metadata claims PDF/UA-1 (withdrawn when an annex page is untagged)."""
+
+
+@dataclass(frozen=True)
 class Project:
     """Where a build reads from and writes to."""
 
@@ -226,6 +237,10 @@ class BuildResult:
     page_count: int
     size_bytes: int
     annexes: AnnexPlan
+    untagged_annex_pages: int = 0
+    """Bundled annex pages without tags (out of `annexes.bundled_pages`)."""
+    claims_pdf_ua: bool = False
+    """Whether the written PDF claims conformance to PDF/UA-1 in its metadata."""
 
 
 def slugify(text: str) -> str:
