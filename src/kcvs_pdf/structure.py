@@ -106,9 +106,8 @@ def _graft(pdf: pikepdf.Pdf, tree: Dictionary, source: pikepdf.Pdf, offset: int,
     for index in range(0, len(copied.Nums), 2):
         parents[int(copied.Nums[index])] = copied.Nums[index + 1]
     _merge_ids(pdf, tree, copied.IDs)
-    for key, value in copied.ClassMap.items():
-        tree.ClassMap = tree.get("/ClassMap", Dictionary())
-        tree.ClassMap[key] = value
+    if copied.ClassMap.keys():
+        tree.ClassMap = Dictionary({**tree.get("/ClassMap", Dictionary()), **copied.ClassMap})
     if len(copied.Namespaces):
         tree.Namespaces = Array([*tree.get("/Namespaces", Array()), *copied.Namespaces])
     return copied.Section
@@ -142,13 +141,13 @@ def _standard_type(theirs: Dictionary, kind: object) -> object:
 
 def _merge_roles(tree: Dictionary, theirs: Dictionary) -> dict[str, str]:
     """Add the annex's role map to the report's; return the annex's names renamed to avoid a clash."""
-    ours = tree.get("/RoleMap")
-    renames = _renamed_keys(ours, theirs.get("/RoleMap"))
-    if not renames and "/RoleMap" not in theirs:
-        return renames
-    if ours is None:
+    ours, mapped = tree.get("/RoleMap"), theirs.get("/RoleMap")
+    if not isinstance(mapped, Dictionary) or not mapped.keys():
+        return {}
+    renames = _renamed_keys(ours, mapped)
+    if not isinstance(ours, Dictionary):
         tree.RoleMap = ours = Dictionary()
-    for key, value in theirs.RoleMap.items():
+    for key, value in mapped.items():
         ours[renames.get(key, key)] = Name(renames.get(str(value), str(value)))
     return renames
 
