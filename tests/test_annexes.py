@@ -192,3 +192,25 @@ def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
         reader = PdfReader(verdict.path)
         assert not reader.is_encrypted
         assert len(reader.pages) == verdict.pages > 0
+
+
+def test_the_project_sets_the_limits_annexes_are_inspected_with(tmp_path):
+    import dataclasses
+
+    from kcvs_pdf.annexes import collect_annexes
+    from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.inflate import InflateLimits
+    from kcvs_pdf.model import Edition, Project
+    from kcvs_pdf.sources import load_report
+
+    root = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    project = Project(root=root, sources=root / "sources", layout=root / "layouts" / "default", output=None)
+    report = load_report(project.sources, Diagnostics(root))
+    found = {}
+    for limit in (InflateLimits(), InflateLimits(per_stream=1024, total=1024**2)):
+        diagnostics = Diagnostics(root)
+        plan = collect_annexes(report, dataclasses.replace(project, annex_limits=limit), Edition.FULL,
+                               project.annex_cache, diagnostics)
+        found[limit.per_stream] = (len(plan.bundled), [d.message for d in diagnostics.errors])
+    assert found[InflateLimits().per_stream] == (1, [])
+    assert found[1024][0] == 0 and "more than 1 KiB (a 'decompression bomb')" in found[1024][1][0]

@@ -129,3 +129,11 @@ def test_timeouts_are_not_cached(tmp_path, annex, monkeypatch, children):
     monkeypatch.setattr(inspection, "INSPECT_TIMEOUT_SECONDS", 60)
     assert inspect_file(annex, tmp_path / "cache").usable
     assert len(children) == 2
+
+
+def test_a_cache_entry_of_another_format_is_not_trusted(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    inspect_file(annex, cache)
+    (entry,) = cache.glob("*.json")
+    entry.write_text(json.dumps({"usable": True, "pages": 4, "shape": "old"}))
+    assert inspect_file(annex, cache).usable and len(children) == 2

@@ -21,6 +21,7 @@ from .inflate import InflateLimits, find_bomb
 from .sanitize import remove_active_content
 
 _HEADER_WINDOW = 1024
+_MESSAGE_LENGTH = 300
 # What a file that is not a PDF most often is, told by how it starts; the bytes themselves
 # are never shown, since they are not ours to print.
 _LOOKS_LIKE = (
@@ -81,8 +82,10 @@ def _not_a_pdf(data: bytes) -> str:
 
 
 def _without_source(message: object, stream: io.BytesIO) -> str:
-    """Return qpdf's message without the name of the input it starts with."""
-    return str(message).replace(f"stream {stream}: ", "")
+    """Return qpdf's message without the name of the input it starts with, safe to print."""
+    text = str(message).replace(f"stream {stream}: ", "")
+    # qpdf may quote a few bytes of the file: never let them act on the terminal.
+    return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
 
 
 if __name__ == "__main__":

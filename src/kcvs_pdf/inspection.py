@@ -27,8 +27,8 @@ from .inflate import InflateLimits
 
 INSPECT_TIMEOUT_SECONDS = 60
 INSPECT_MEMORY_BYTES = 2 * 1024**3
-# The modules that run in the child: a change to any of them may change a verdict.
-_INSPECTING_MODULES = ("inspect_annex.py", "inflate.py", "sanitize.py")
+# The modules that make and store a verdict: a change to any of them may change one.
+_INSPECTING_MODULES = ("inspection.py", "inspect_annex.py", "inflate.py", "sanitize.py")
 
 
 @dataclass(frozen=True)
@@ -122,14 +122,13 @@ def _code_digest() -> str:
 
 
 def _load(cache: Path, key: str) -> Verdict | None:
+    copy = cache / f"{key}.pdf"
     try:
         found = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        verdict = Verdict(**{**found, "path": copy if found["usable"] else None})
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    copy = cache / f"{key}.pdf"
-    if found["usable"] and not copy.is_file():
-        return None
-    return Verdict(**{**found, "path": copy if found["usable"] else None})
+    return None if verdict.usable and not copy.is_file() else verdict
 
 
 def _store(cache: Path, key: str, verdict: Verdict) -> Verdict:
