@@ -49,6 +49,7 @@ class _Removed:
         self.seen_files: set[tuple[int, int]] = set()
 
     def file(self, spec: object) -> None:
+        """Note an embedded file by its name, once however often the file refers to it."""
         if isinstance(spec, Dictionary) and spec.is_indirect:
             if spec.objgen in self.seen_files:
                 return
@@ -57,6 +58,7 @@ class _Removed:
         self.files.append(_printable(str(name)) if isinstance(name, pikepdf.String) else "(unnamed)")
 
     def phrase(self) -> str:
+        """Return e.g. "2 JavaScript actions and the embedded file 'a.exe'", '' when nothing was removed."""
         ranked = sorted(self.counts.items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0]))
         parts = [f"{count} {labels[0] if count == 1 else labels[1]}" for labels, count in ranked]
         if self.files:
