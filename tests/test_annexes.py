@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, build_over_last_good, make_project, run_cli
-from kcvs_pdf.annexes import inspect_in_child
+from kcvs_pdf import inspection
+from kcvs_pdf.inspection import inspect_in_child
 from pdfcheck import page_labels
 
 REFUSED = {
-    "not-a-pdf-html-error-page.pdf": "is not a PDF (it starts with '<!DOCTYPE')",
+    "not-a-pdf-html-error-page.pdf": "is not a PDF (it looks like an HTML page)",
     "truncated-download-60-percent.pdf": "is truncated: it has no end-of-file marker",
     "encrypted-user-password-required.pdf": "requires a password",
     "corrupt-page-tree.pdf": "is damaged beyond repair",
@@ -38,6 +42,79 @@ def test_unusable_annex_fails_the_build_naming_section_file_and_cause(tmp_path, 
         in result.output
     assert "[annex.unusable]" in result.output
     assert kept, "the previous PDF was replaced or a temporary file was left behind"
+
+
+def test_a_file_that_is_not_a_pdf_is_described_never_quoted(tmp_path):
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    (project / "sources" / "annexes" / "bijlage 1.pdf").write_bytes(b"\x1b]0;pwned\x07 <script>")
+    result = run_cli(project, "build")
+    assert "error: annex 'annexes/bijlage 1.pdf' is not a PDF [annex.unusable]" in result.output
+    assert "pwned" not in result.output and "script" not in result.output
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Count the inspections started in a child process."""
+    started = []
+    run = subprocess.run
+
+    def spy(*args, **kwargs):
+        started.append(args[0])
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(inspection.subprocess, "run", spy)
+    return started
+
+
+def replace_annex(project: Path, make) -> None:
+    """Put what make(path) creates in place of the project's first annex."""
+    annex = project / "sources" / "annexes" / "bijlage 1.pdf"
+    annex.unlink()
+    make(annex)
+
+
+OUT_OF_PLACE = {
+    "link-outside": (lambda path: path.symlink_to(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"),
+                     "leads outside the project through a symbolic link, so it is not read: put the PDF "
+                     "itself in the annexes folder"),
+    "dangling-link": (lambda path: path.symlink_to(path.parent / "weg.pdf"),
+                      "is a symbolic link to a file that does not exist: put the PDF itself in its place"),
+    "folder": (lambda path: path.mkdir(), "is a folder, not a PDF file"),
+    "pipe": (os.mkfifo, "is not a regular file (it is a pipe, socket or device), so it is not read"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUT_OF_PLACE))
+def test_an_annex_that_is_no_regular_file_in_the_project_is_refused_unopened(tmp_path, case, children):
+    make, problem = OUT_OF_PLACE[case]
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    replace_annex(project, make)
+    result, kept = build_over_last_good(project)
+    assert result.exit_code == 1
+    assert f"sources/sections/01-sectie-1.md:5:10: error: annex 'annexes/bijlage 1.pdf' {problem} " \
+        "[annex.unusable]" in result.output
+    assert kept and children == []
+
+
+def test_a_link_to_a_pdf_elsewhere_in_the_project_is_bundled(tmp_path):
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    shutil.copyfile(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", project / "gedeeld.pdf")
+    replace_annex(project, lambda path: path.symlink_to(project / "gedeeld.pdf"))
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    assert page_labels(PdfReader(project / "build" / "testverslag-2023.pdf"))[-1] == "B1-4"
+
+
+def test_check_inspects_annexes_once_for_the_same_bytes(tmp_path, children):
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf",
+                                             fixture_or_corpus("truncated-download-60-percent.pdf")])
+    first = run_cli(project, "check")
+    second = run_cli(project, "check")
+    assert first.exit_code == second.exit_code == 1
+    assert "sources/sections/02-sectie-2.md:5:10: error: annex 'annexes/bijlage 2.pdf' is truncated" \
+        in second.output
+    assert first.output == second.output and len(children) == 2
+    assert len(list((project / "build" / ".cache" / "annexes").glob("*.json"))) == 2
 
 
 @pytest.mark.parametrize("name", sorted(REPAIRED))
@@ -115,3 +192,25 @@ def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
         reader = PdfReader(verdict.path)
         assert not reader.is_encrypted
         assert len(reader.pages) == verdict.pages > 0
+
+
+def test_the_project_sets_the_limits_annexes_are_inspected_with(tmp_path):
+    import dataclasses
+
+    from kcvs_pdf.annexes import collect_annexes
+    from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.inflate import InflateLimits
+    from kcvs_pdf.model import Edition, Project
+    from kcvs_pdf.sources import load_report
+
+    root = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    project = Project(root=root, sources=root / "sources", layout=root / "layouts" / "default", output=None)
+    report = load_report(project.sources, Diagnostics(root))
+    found = {}
+    for limit in (InflateLimits(), InflateLimits(per_stream=1024, total=1024**2)):
+        diagnostics = Diagnostics(root)
+        plan = collect_annexes(report, dataclasses.replace(project, annex_limits=limit), Edition.FULL,
+                               project.annex_cache, diagnostics)
+        found[limit.per_stream] = (len(plan.bundled), [d.message for d in diagnostics.errors])
+    assert found[InflateLimits().per_stream] == (1, [])
+    assert found[1024][0] == 0 and "more than 1 KiB (a 'decompression bomb')" in found[1024][1][0]

@@ -164,18 +164,51 @@ def test_bundle_keeps_the_reports_structure_tree_metadata_and_language(bundled):
     assert reader.metadata["/CreationDate"].startswith("D:20240601")
 
 
-def test_annex_attachments_and_clashing_form_fields_are_carried(tmp_path):
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Bundle an annex with every kind of active content, the corpus attachment and a form twice."""
     from conftest import CORPUS
+    from hostile import active_content_pdf
+    root = tmp_path_factory.mktemp("hostile")
     attachment = CORPUS / "embedded-file-attachment.pdf"
     if not attachment.is_file():
         pytest.skip("embedded-file-attachment.pdf is only in ../shared/annex-corpus/")
     form = FIXTURE_ANNEXES / "acroform-fields.pdf"
-    project = annex_project(tmp_path / "p", [attachment, form, form])
-    result = run_cli(project, "build")
+    project = annex_project(root / "p", [active_content_pdf(root / "hostile.pdf"), attachment, form, form])
+    return project, run_cli(project, "build"), run_cli(project, "build", "--strict")
+
+
+def test_active_content_is_named_per_annex_at_its_link(hostile):
+    from hostile import EXPECTED_REMOVAL
+    _, result, strict = hostile
     assert result.exit_code == 0, result.output
+    assert (f"sources/sections/01-sectie-1.md:5:10: warning: annex 'annexes/bijlage 1.pdf': removed "
+            f"{EXPECTED_REMOVAL} [annex.active-content]") in result.output
+    assert ("sources/sections/02-sectie-2.md:5:10: warning: annex 'annexes/bijlage 2.pdf': removed the "
+            "embedded file 'image.png' [annex.active-content]") in result.output
+    assert result.output.count("[annex.active-content]") == 2
+    assert strict.exit_code == 1 and "Build stopped: 0 error(s), 2 warning(s)" in strict.output
+
+
+def test_no_active_content_is_left_anywhere_in_the_bundle(hostile):
     import pikepdf
+    from hostile import forbidden_names
+    project, _, _ = hostile
     with pikepdf.open(project / "build" / "testverslag-2023.pdf") as pdf:
-        assert list(pdf.attachments) == ["B1 image.png"]
-        assert len(pdf.attachments["B1 image.png"].get_file().read_bytes()) == 6669
-    fields = PdfReader(project / "build" / "testverslag-2023.pdf").get_fields()
-    assert len(fields) == 2 * len(source_reader(form).get_fields())
+        assert forbidden_names(pdf) == set()
+        assert len(pdf.attachments) == 0
+
+
+def test_plain_links_outline_and_clashing_form_fields_survive_the_cleaning(hostile):
+    project, _, _ = hostile
+    reader = PdfReader(project / "build" / "testverslag-2023.pdf")
+    start = annex_starts(reader, 4)[0]
+    annex_links = [l for l in links(reader) if l.page == start]
+    assert [l.uri for l in annex_links if l.uri] == ["https://www.example.org/"] * 2
+    assert [l.target_page for l in annex_links if l.target_page is not None] == [start + 1]
+    hostile_outline = outline(reader)[-1].children[0]
+    # The item whose script was removed stays, leading nowhere, like any item without a target.
+    assert [(e.title, e.page) for e in hostile_outline.children] == [("Tweede pagina", start + 1),
+                                                                     ("Script", None)]
+    form = source_reader(FIXTURE_ANNEXES / "acroform-fields.pdf").get_fields()
+    assert len(reader.get_fields()) == 2 * len(form) + 1  # the hostile annex's field "naam" stays

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import REPO, make_project, run_cli
+from conftest import REPO, ROOTS, make_project, run_cli
 from kcvs_pdf.cli import main
 
 
@@ -29,12 +29,17 @@ def test_wrong_usage_exits_2(tmp_path):
     assert CliRunner().invoke(main, ["bild"]).exit_code == 2
 
 
-def test_check_on_the_shipped_sources_reports_no_problems(tmp_path):
-    shutil.copytree(REPO / "sources", tmp_path / "sources")
-    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
-    result = run_cli(tmp_path, "check", "--strict")
-    assert result.exit_code == 0, result.output
-    assert result.output == "0 error(s), 0 warning(s)\n"
+def test_check_and_build_give_the_same_verdict_under_strict(tmp_path):
+    """A missing annex file is an error for both under --strict, and for neither without it."""
+    shutil.copytree(ROOTS / "report", tmp_path / "p")
+    shutil.copytree(REPO / "layouts", tmp_path / "p" / "layouts")
+    checked = run_cli(tmp_path / "p", "check", "--strict")
+    built = run_cli(tmp_path / "p", "build", "--strict")
+    missing = [line for line in checked.output.splitlines() if line.endswith("[annex.missing]")]
+    assert checked.exit_code == built.exit_code == 1 and len(missing) == 3
+    assert missing == [line for line in built.output.splitlines() if line.endswith("[annex.missing]")]
+    relaxed = run_cli(tmp_path / "p", "check")
+    assert relaxed.exit_code == 0 and relaxed.output == "0 error(s), 0 warning(s)\n"
 
 
 def test_build_prints_a_line_per_stage_and_a_summary(project: Path):
@@ -43,7 +48,7 @@ def test_build_prints_a_line_per_stage_and_a_summary(project: Path):
     stages = re.findall(r"^\[(\d)/6\] ", result.output, re.MULTILINE)
     assert stages == ["1", "2", "3", "4", "5", "6"]
     assert re.search(r"^Wrote build/testverslag-2023\.pdf: \d+ pages, [\d.]+ MB, 0 annex\(es\) bundled, "
-                     r"[\d.]+ s$", result.output, re.MULTILINE)
+                     r"(claims PDF/UA-1, )?[\d.]+ s$", result.output, re.MULTILINE)
 
 
 def test_output_option_writes_where_asked(project: Path):

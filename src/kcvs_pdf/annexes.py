@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import os
-import resource
-import subprocess
-import sys
+import stat
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Diagnostics
-from .model import Annex, AnnexPlan, AnnexStatus, Edition, Link, Report, Section
-
-INSPECT_TIMEOUT_SECONDS = 60
-INSPECT_MEMORY_BYTES = 2 * 1024**3
+from .inspection import Verdict, inspect_file
+from .model import Annex, AnnexPlan, AnnexStatus, Edition, Link, Project, Report, Section
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What inspecting one annex file found."""
-
-    usable: bool
-    problem: str = ""
-    """Why the file is refused, phrased to follow its name (`… requires a password`)."""
-    pages: int = 0
-    path: Path | None = None
-    """The file to bundle: a copy rewritten by qpdf, decrypted and repaired."""
-    warnings: tuple[str, ...] = ()
-
-
-def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: Path,
+def collect_annexes(report: Report, project: Project, edition: Edition, cache: Path,
                     diagnostics: Diagnostics, strict: bool = False) -> AnnexPlan:
-    """Decide each linked PDF's fate; inspect present files in child processes."""
+    """Decide each linked PDF's fate; inspect present files, through the cache folder `cache`."""
     first_links = _first_links(report)
-    local = {link.url: annex_dir / link.annex_file for link, _ in first_links}
-    present = [url for url, path in local.items() if path.is_file()]
-    verdicts = _inspect_all([local[url] for url in present], workdir) if edition.bundles_annexes else {}
+    local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
+    verdicts: dict[Path, Verdict] = {}
+    if edition.bundles_annexes:
+        confined_to = (project.root.resolve(), project.sources.resolve())
+        present = [path for path in local.values() if os.path.lexists(path)]
+        verdicts = {path: Verdict(False, refusal) for path in present
+                    if (refusal := _refusal(path, confined_to))}
+        verdicts |= _inspect_all([path for path in present if path not in verdicts], cache, project)
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]
         verdict = verdicts.get(path)
         status, used_path, pages = AnnexStatus.ONLINE, None, 0
-        if edition.bundles_annexes and not path.is_file():
+        if edition.bundles_annexes and verdict is None:
             missing.append(path)
             if strict:
                 diagnostics.error(section.path, link.line, link.column,
@@ -53,15 +39,41 @@ def collect_annexes(report: Report, annex_dir: Path, edition: Edition, workdir: 
             diagnostics.error(section.path, link.line, link.column, f"annex {_shown(path)} {verdict.problem}",
                               "annex.unusable")
         elif verdict is not None:
-            for warning in verdict.warnings:
-                diagnostics.warning(section.path, link.line, link.column, f"annex {_shown(path)} {warning}",
-                                    "annex.repaired" if "repaired" in warning else "annex.warning")
+            _warn(verdict, path, link, section, diagnostics)
             number += 1
             status, used_path, pages = AnnexStatus.BUNDLED, verdict.path, verdict.pages
         annexes.append(Annex(number=number if status is AnnexStatus.BUNDLED else 0,
                              title=link.title or section.title, url=link.url, section=section,
                              status=status, path=used_path, page_count=pages))
     return AnnexPlan(tuple(annexes), tuple(missing))
+
+
+def _warn(verdict: Verdict, path: Path, link: Link, section: Section, diagnostics: Diagnostics) -> None:
+    if verdict.repaired:
+        diagnostics.warning(section.path, link.line, link.column,
+                            f"annex {_shown(path)} was damaged ({verdict.repaired}) and has been repaired",
+                            "annex.repaired")
+    if verdict.removed:
+        diagnostics.warning(section.path, link.line, link.column,
+                            f"annex {_shown(path)}: removed {verdict.removed}", "annex.active-content")
+
+
+def _refusal(path: Path, confined_to: tuple[Path, ...]) -> str:
+    """Return why path may not be read as an annex ('' when it may): only regular files in the project."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a symbolic link to a file that does not exist: put the PDF itself in its place"
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    if not any(path.resolve().is_relative_to(root) for root in confined_to):
+        return ("leads outside the project through a symbolic link, so it is not read: put the PDF "
+                "itself in the annexes folder")
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a PDF file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (it is a pipe, socket or device), so it is not read"
+    return ""
 
 
 def _first_links(report: Report) -> list[tuple[Link, Section]]:
@@ -74,34 +86,10 @@ def _first_links(report: Report) -> list[tuple[Link, Section]]:
     return links
 
 
-def _inspect_all(paths: list[Path], workdir: Path) -> dict[Path, Verdict]:
-    jobs = [(path, workdir / f"annex-{index}.pdf") for index, path in enumerate(paths)]
+def _inspect_all(paths: list[Path], cache: Path, project: Project) -> dict[Path, Verdict]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(zip(paths, pool.map(lambda job: inspect_in_child(*job), jobs), strict=True))
-
-
-def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,
-                     memory: int = INSPECT_MEMORY_BYTES) -> Verdict:
-    """Inspect path in a child process with a time and memory limit; never raise for the file's sake."""
-    def limit_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
-    try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "kcvs_pdf.inspect_annex", str(path), str(repaired)],
-            capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory, check=False)
-    except subprocess.TimeoutExpired:
-        return Verdict(False, f"could not be read within {timeout:g} seconds (the PDF library "
-                       "hangs on it): re-save it from a PDF viewer")
-    if completed.returncode != 0:
-        cause = "ran out of memory" if "MemoryError" in completed.stderr else \
-            f"crashed (exit code {completed.returncode})"
-        return Verdict(False, f"makes the PDF reader fail: it {cause}; re-save it from a PDF viewer")
-    found = json.loads(completed.stdout)
-    if not found["ok"]:
-        return Verdict(False, found["problem"])
-    return Verdict(True, pages=found["pages"], path=Path(found["path"]),
-                   warnings=tuple(found["warnings"]))
+        found = pool.map(lambda path: inspect_file(path, cache, project.annex_limits), paths)
+        return dict(zip(paths, found, strict=True))
 
 
 def _shown(path: Path) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
+import io
 from collections.abc import Callable
-from pathlib import Path
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pikepdf
 
 from .annexes import collect_annexes
 from .approval import check_approvals
@@ -14,7 +16,7 @@ from .compose import STYLESHEET, compose_html, compose_watermark, link_descripti
 from .errors import Diagnostics
 from .glyphs import check_glyphs
 from .labels import Labels, load_labels
-from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
+from .model import AnnexPlan, BuildResult, DraftStamp, Edition, Project, RenderedReport, Report
 from .provenance import embed
 from .publish import write_atomically
 from .render import render_pdf
@@ -27,13 +29,27 @@ Progress = Callable[[str], None]
 FONTS_DIR = "fonts"
 
 
-def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None
-          ) -> tuple[Report, Labels] | None:
-    """Validate sources and layout without rendering; problems go to diagnostics.
+@dataclass(frozen=True)
+class Checked:
+    """Everything `check` validated, ready for rendering."""
 
-    With no edition (the `check` command), unapproved sections are warnings; a final edition
-    makes them errors; a draft shows them on its approval sheet instead.
+    report: Report
+    labels: Labels
+    annexes: AnnexPlan
+    stamp: DraftStamp | None
+    """What a draft prints about its sources; None for the final editions."""
+
+
+def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
+          progress: Progress = lambda message: None) -> Checked | None:
+    """Validate sources, layout and annex files without rendering; problems go to diagnostics.
+
+    `build` runs exactly this first, so `check` reports everything `build` would refuse before
+    rendering. With no edition (the `check` command) the full edition's annexes are inspected
+    and unapproved sections are warnings; a final edition makes them errors; a draft shows them
+    on its approval sheet instead.
     """
+    progress("Checking sources and layout")
     report = load_report(project.sources, diagnostics)
     if report is None:
         return None
@@ -41,42 +57,52 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     check_glyphs(report, project.layout / FONTS_DIR, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
+    progress("Inspecting annexes")
+    plan = collect_annexes(report, project, edition or Edition.FULL, project.annex_cache, diagnostics, strict)
+    stamp = draft_stamp(project.root, (project.sources, project.layout)) if edition is Edition.DRAFT else None
     if labels:
-        compose_html(report, NO_ANNEXES, project.layout, Edition.FULL, labels, diagnostics)
-    return None if diagnostics.errors else (report, labels)
+        compose_html(report, plan, project.layout, edition or Edition.FULL, labels, diagnostics, stamp)
+    return None if diagnostics.errors else Checked(report, labels, plan, stamp)
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
           progress: Progress = lambda message: None) -> BuildResult:
     """Build one edition of the report; raise SourceError with every problem found."""
-    progress("Checking sources and layout")
-    checked = check(project, diagnostics, edition)
+    checked = check(project, diagnostics, edition, strict, progress)
     diagnostics.raise_if_errors(strict)
-    report, labels = checked
-    stamp = draft_stamp(project.root, (project.sources, project.layout)) \
-        if edition is Edition.DRAFT else None
-    with tempfile.TemporaryDirectory(prefix="kcvs-pdf-") as workdir:
-        progress("Inspecting annexes")
-        plan = collect_annexes(report, project.annexes, edition, Path(workdir), diagnostics, strict)
-        diagnostics.raise_if_errors(strict)
-        progress("Composing HTML")
-        composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, stamp)
-        progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
-        rendered = render_pdf(composed, (project.sources, project.layout),
-                              project.layout / STYLESHEET, report.published, diagnostics)
-        diagnostics.raise_if_errors(strict)
-        rendered = dataclasses.replace(rendered, pdf=make_accessible(
-            rendered.pdf, link_descriptions(report, plan, labels, rendered.anchors)))
-        progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
-        pdf = bundle(rendered, plan, labels["annexes"], labels["annex"], diagnostics)
+    report, labels, plan = checked.report, checked.labels, checked.annexes
+    progress("Composing HTML")
+    composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
+    progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
+    rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
+                          report.published, diagnostics)
+    diagnostics.raise_if_errors(strict)
+    progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
+    with ExitStack() as open_files:
+        pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
+        make_accessible(pdf, link_descriptions(report, plan, labels, rendered.anchors))
+        bundled = bundle(pdf, rendered, plan, labels["annexes"], labels["annex"], diagnostics, open_files)
         if edition is Edition.DRAFT:
-            mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
-            pdf = watermark(pdf, render_pdf(mark, (project.layout,), project.layout / STYLESHEET,
-                                            report.published, diagnostics, tagged=False).pdf)
+            watermark(pdf, _watermark_page(project, report, labels, diagnostics).pdf)
+        embed(pdf, report, plan, edition, project)
         diagnostics.raise_if_errors(strict)
-        pdf = embed(pdf, report, plan, edition, project)
-        target = project.output_for(report, labels["files"].get(edition.value, ""))
-        progress(f"Writing {target.name}")
-        expected = rendered.page_count + plan.bundled_pages
-        size = write_atomically(pdf, target, expected_pages=expected)
-    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan)
+        data = _saved(pdf)
+    target = project.output_for(report, labels["files"].get(edition.value, ""))
+    progress(f"Writing {target.name}")
+    expected = rendered.page_count + plan.bundled_pages
+    size = write_atomically(data, target, expected_pages=expected)
+    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan,
+                       untagged_annex_pages=bundled.untagged_annex_pages, claims_pdf_ua=bundled.claims_pdf_ua)
+
+
+def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics) -> RenderedReport:
+    mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
+    return render_pdf(mark, (project.layout,), project.layout / STYLESHEET, report.published, diagnostics,
+                      tagged=False)
+
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    """Return pdf's bytes; the same document gives the same bytes (a fixed /ID)."""
+    output = io.BytesIO()
+    pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()

@@ -2,48 +2,74 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
 
 from .errors import Diagnostics
 from .model import Annex, AnnexPlan, RenderedReport
+from .structure import append_annex
 
 
-def bundle(rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
-           annex_label: str, diagnostics: Diagnostics) -> bytes:
-    """Append each bundled annex after its divider page, keeping the report's structure."""
+@dataclass(frozen=True)
+class Bundled:
+    """What bundling the annexes means for the finished PDF's accessibility."""
+
+    untagged_annex_pages: int
+    """Annex pages that carry no tags, marked as artifacts."""
+    claims_pdf_ua: bool
+    """Whether the PDF's metadata claims PDF/UA-1 (withdrawn when an annex page is untagged)."""
+
+
+def bundle(pdf: pikepdf.Pdf, rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
+           annex_label: str, diagnostics: Diagnostics, open_files: ExitStack) -> Bundled:
+    """Append each bundled annex to pdf, the rendered report, after its divider page.
+
+    Annex files are opened on `open_files` and must stay open until pdf is saved: qpdf copies
+    their streams lazily, so no annex is ever held decoded in memory.
+    """
     bundled = annexes.bundled
-    with ExitStack() as open_files:
-        pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
-        dividers = [pdf.pages[index] for index in rendered.divider_pages]
-        # Pages after the last divider (a draft's approval sheet) stay at the very end.
-        tail = [pdf.pages[index] for index in range(rendered.divider_pages[-1] + 1, len(pdf.pages))] \
-            if dividers else []
-        if dividers:
-            del pdf.pages[rendered.divider_pages[0]:]
-        starts, outlines = [], []
-        for annex, divider in zip(bundled, dividers, strict=True):
-            # Annex files stay open until the bundle is saved: qpdf copies their streams
-            # lazily, so no annex is ever held decoded in memory.
-            with _warnings_as_diagnostics(annex, diagnostics):
-                source = open_files.enter_context(pikepdf.open(annex.path))
-                pdf.pages.append(divider)
-                starts.append(len(pdf.pages))
-                pdf.add_pages_from(source, outlines="ignore")
-                outlines.append(_outline_entries(source))
-                _carry_attachments(source, pdf, annex)
-            _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
-        for page in tail:
-            pdf.pages.append(page)
-        _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
-        _label_pages(pdf, starts, bundled, rendered.divider_pages[0] if dividers else 0, len(tail))
-        output = io.BytesIO()
-        pdf.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()
+    dividers = [pdf.pages[index] for index in rendered.divider_pages]
+    # Pages after the last divider (a draft's approval sheet) stay at the very end.
+    tail = [pdf.pages[index] for index in range(rendered.divider_pages[-1] + 1, len(pdf.pages))] \
+        if dividers else []
+    if dividers:
+        del pdf.pages[rendered.divider_pages[0]:]
+    starts, outlines, untagged = [], [], 0
+    for annex, divider in zip(bundled, dividers, strict=True):
+        with _warnings_as_diagnostics(annex, diagnostics):
+            source = open_files.enter_context(pikepdf.open(annex.path))
+            pdf.pages.append(divider)
+            starts.append(len(pdf.pages))
+            if not append_annex(pdf, source, divider, f"{annex_label} {annex.number}: {annex.title}"):
+                untagged += annex.page_count
+            outlines.append(_outline_entries(source))
+        _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])
+    for page in tail:
+        pdf.pages.append(page)
+    _add_annex_outline(pdf, bundled, starts, outlines, annexes_label, annex_label)
+    _label_pages(pdf, starts, bundled, rendered.divider_pages[0] if dividers else 0, len(tail))
+    # Conformance claimed for the report cannot hold for pages that carry no tags.
+    if untagged:
+        _withdraw_pdf_ua_claim(pdf)
+    return Bundled(untagged_annex_pages=untagged, claims_pdf_ua=_claims_pdf_ua(pdf))
+
+
+def _claims_pdf_ua(pdf: pikepdf.Pdf) -> bool:
+    """Tell whether pdf's XMP metadata claims conformance to PDF/UA-1."""
+    return "/Metadata" in pdf.Root and str(pdf.open_metadata().get("pdfuaid:part", "")).strip() == "1"
+
+
+def _withdraw_pdf_ua_claim(pdf: pikepdf.Pdf) -> None:
+    if "/Metadata" not in pdf.Root:
+        return
+    # No editor mark and no DocInfo sync: the metadata must stay as the report set it.
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
+        if "pdfuaid:part" in metadata:
+            del metadata["pdfuaid:part"]
 
 
 @contextmanager
@@ -55,14 +81,6 @@ def _warnings_as_diagnostics(annex: Annex, diagnostics: Diagnostics):
     for warning in caught:
         diagnostics.warning(annex.section.path, 0, 0, f"annex '{annex.path.name}': {warning.message}",
                             "bundle.warning")
-
-
-def _carry_attachments(source: pikepdf.Pdf, pdf: pikepdf.Pdf, annex: Annex) -> None:
-    """Copy files attached to the annex, prefixed with its label so names cannot clash."""
-    for name, spec in source.attachments.items():
-        copied = pikepdf.AttachedFileSpec(pdf, spec.get_file().read_bytes(), filename=spec.filename,
-                                          description=spec.description or "")
-        pdf.attachments[f"B{annex.number} {name}"] = copied
 
 
 def _label_pages(pdf: pikepdf.Pdf, starts: list[int], annexes: tuple[Annex, ...], report_pages: int,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from .inflate import InflateLimits
 from .markdown import BodyLink, Paragraph
 
 
@@ -270,6 +271,8 @@ class Project:
     layout: Path
     output: Path | None
     """Output file chosen on the command line, or None for `build/<name>.pdf`."""
+    annex_limits: InflateLimits = InflateLimits()
+    """How far an annex's compressed streams may expand before it is refused as a bomb."""
 
     @property
     def annexes(self) -> Path:
@@ -283,6 +286,11 @@ class Project:
     def cache(self) -> Path:
         """Folder for results reused between builds; safe to delete."""
         return self.build_dir / ".cache"
+
+    @property
+    def annex_cache(self) -> Path:
+        """Return the folder of inspected annexes kept between builds; deleting it is safe."""
+        return self.cache / "annexes"
 
     def output_for(self, report: Report, suffix: str) -> Path:
         """Return the file an edition is written to; suffix tells editions apart (`-web`)."""
@@ -309,6 +317,10 @@ class BuildResult:
     page_count: int
     size_bytes: int
     annexes: AnnexPlan
+    untagged_annex_pages: int = 0
+    """Bundled annex pages without tags (out of `annexes.bundled_pages`)."""
+    claims_pdf_ua: bool = False
+    """Whether the written PDF claims conformance to PDF/UA-1 in its metadata."""
 
 
 def slugify(text: str) -> str:

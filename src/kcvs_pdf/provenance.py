@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import enum
 import hashlib
-import io
 import json
 import subprocess
 import zlib
@@ -116,19 +115,13 @@ class EmbeddedReport:
         return next((a for a in self.annexes if a.first_page <= page <= a.last_page), None)
 
 
-def embed(pdf: bytes, report: Report, plan: AnnexPlan, edition: Edition, project: Project) -> bytes:
-    """Return pdf with the report's section data stored under the catalog's /KCVSReport."""
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        data = zlib.compress(to_json(describe(document, report, plan, edition, project)), 9)
-        stream = pikepdf.Stream(document, b"")
-        stream.write(data, filter=Name.FlateDecode)
-        stream.Type, stream.Version = Name(CATALOG_KEY), FORMAT_VERSION
-        document.Root[CATALOG_KEY] = document.make_indirect(stream)
-        output = io.BytesIO()
-        # Streams are copied as they are: the bundle compressed them already.
-        document.save(output, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()
+def embed(document: pikepdf.Pdf, report: Report, plan: AnnexPlan, edition: Edition, project: Project) -> None:
+    """Store the report's section data under document's catalog entry /KCVSReport."""
+    data = zlib.compress(to_json(describe(document, report, plan, edition, project)), 9)
+    stream = pikepdf.Stream(document, b"")
+    stream.write(data, filter=Name.FlateDecode)
+    stream.Type, stream.Version = Name(CATALOG_KEY), FORMAT_VERSION
+    document.Root[CATALOG_KEY] = document.make_indirect(stream)
 
 
 def describe(document: pikepdf.Pdf, report: Report, plan: AnnexPlan, edition: Edition,

@@ -9,7 +9,6 @@ links in words, and rebuilds the ParentTree from the result.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 
 import pikepdf
@@ -21,23 +20,19 @@ _BDC = pikepdf.Operator("BDC")
 _MEANINGFUL = ("/A", "/C", "/Lang", "/Alt", "/ActualText", "/E", "/ID", "/T")
 
 
-def make_accessible(pdf: bytes, describe: Mapping[str, str]) -> bytes:
-    """Return pdf with links and spans tagged as validators expect.
+def make_accessible(document: pikepdf.Pdf, describe: Mapping[str, str]) -> None:
+    """Tag document's links and spans as validators expect.
 
     `describe` maps a link target (`#slug` or a URL) to the words an assistive technology reads
     for it, e.g. "Bijlage 4: Werkgroep GDPR, pagina B4-1".
     """
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        tree = document.Root.get("/StructTreeRoot")
-        if tree is not None:
-            # Children first, so a parent lifts children that are already tidy.
-            for element in reversed(_elements(tree)):
-                _tidy(element)
-            rebuild_parent_tree(document)
-        _describe_links(document, describe)
-        output = io.BytesIO()
-        document.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()
+    tree = document.Root.get("/StructTreeRoot")
+    if tree is not None:
+        # Children first, so a parent lifts children that are already tidy.
+        for element in reversed(_elements(tree)):
+            _tidy(element)
+        rebuild_parent_tree(document)
+    _describe_links(document, describe)
 
 
 def kids(element: Dictionary) -> list:

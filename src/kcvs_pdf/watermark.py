@@ -12,9 +12,9 @@ from pikepdf import Name
 _ARTIFACT = b"/Artifact <</Type /Pagination /Subtype /Watermark>> BDC\n"
 
 
-def watermark(pdf: bytes, mark: bytes) -> bytes:
-    """Return pdf with the first page of mark drawn over every page, scaled to fit and upright."""
-    with pikepdf.open(io.BytesIO(pdf)) as document, pikepdf.open(io.BytesIO(mark)) as source:
+def watermark(document: pikepdf.Pdf, mark: bytes) -> None:
+    """Draw the first page of mark over every page of document, scaled to fit and upright."""
+    with pikepdf.open(io.BytesIO(mark)) as source:
         form = document.copy_foreign(source.pages[0].as_form_xobject())
         for page in document.pages:
             page.contents_add(b"q\n", prepend=True)
@@ -25,6 +25,3 @@ def watermark(pdf: bytes, mark: bytes) -> bytes:
                                                          invert_transformations=True,
                                                          allow_shrink=True, allow_expand=True)
             page.contents_add(b"Q\n" + _ARTIFACT + placement + b"\nEMC\n")
-        output = io.BytesIO()
-        document.save(output, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()

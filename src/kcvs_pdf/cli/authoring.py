@@ -58,22 +58,26 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     if result.annexes.missing:
         click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
                    "listed as online in the table of contents (--strict makes this an error)", err=True)
+    if result.untagged_annex_pages:
+        click.echo(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
+                   "tags: marked as not accessible, so the PDF does not claim PDF/UA-1", err=True)
     click.echo(f"Wrote {shown(result.path)}: {result.page_count} pages, "
                f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
+               f"{'claims PDF/UA-1, ' if result.claims_pdf_ua else ''}"
                f"{time.monotonic() - started:.1f} s")
 
 
 @main.command()
 @project_options
 def check(sources: Path, layout: Path, strict: bool) -> None:
-    """Report every problem in the sources and the layout, without rendering.
+    """Report every problem in the sources, the layout and the annex files, without rendering.
 
     Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
     a count. Exits 1 when there are errors (or warnings, with --strict).
     """
     project = project_from(sources, layout, None)
     diagnostics = Diagnostics(project.root)
-    check_sources(project, diagnostics)
+    check_sources(project, diagnostics, strict=strict)
     print_diagnostics(diagnostics)
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)

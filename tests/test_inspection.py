@@ -1,0 +1,139 @@
+"""Inspection: bombs refused without inflating them, verdicts cached by content and never trusted beyond it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import FIXTURE_ANNEXES
+from hostile import bomb_pdf
+from kcvs_pdf import inspection
+from kcvs_pdf.inflate import InflateLimits
+from kcvs_pdf.inspection import Verdict, inspect_file, inspect_in_child
+
+BOMB_PROBLEM = ("is refused: a compressed stream in it would expand to more than 256 MiB (a 'decompression "
+                "bomb'); ask for a copy saved without it, e.g. printed to PDF")
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    path = bomb_pdf(tmp_path_factory.mktemp("bomb") / "bomb.pdf")
+    assert path.stat().st_size < 8 * 1024
+    return path
+
+
+def test_a_small_file_that_inflates_to_2_gib_is_refused_as_a_bomb(tmp_path, bomb):
+    verdict = inspect_in_child(bomb, tmp_path / "out.pdf")
+    assert verdict == Verdict(False, BOMB_PROBLEM)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_bomb_is_measured_in_less_memory_than_it_inflates_to(tmp_path, bomb):
+    # The child may address 192 MiB in all, yet counts 256 MiB of output before refusing:
+    # had it held the output, it would have run out of memory instead.
+    verdict = inspect_in_child(bomb, tmp_path / "out.pdf", memory=192 * 1024**2)
+    assert verdict.problem == BOMB_PROBLEM
+
+
+def test_limits_are_passed_to_the_child(tmp_path):
+    verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf",
+                               limits=InflateLimits(per_stream=1024**2, total=4096))
+    assert verdict.problem.startswith("is refused: its compressed streams would expand to more than 4 KiB")
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Count the child processes started."""
+    started = []
+    run = subprocess.run
+
+    def spy(*args, **kwargs):
+        started.append(args[0])
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(inspection.subprocess, "run", spy)
+    return started
+
+
+@pytest.fixture
+def annex(tmp_path):
+    path = tmp_path / "annex.pdf"
+    shutil.copyfile(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", path)
+    return path
+
+
+def test_the_same_bytes_are_inspected_once(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    first = inspect_file(annex, cache)
+    second = inspect_file(annex, cache)
+    assert len(children) == 1
+    assert second == first and first.usable and first.pages == 4
+    assert first.path.parent == cache and first.path.read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_changed_file_is_inspected_again(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    first = inspect_file(annex, cache)
+    annex.write_bytes(annex.read_bytes() + b"\n")
+    second = inspect_file(annex, cache)
+    assert len(children) == 2
+    assert second.path != first.path and second.path.is_file() and first.path.is_file()
+
+
+def test_the_cache_is_safe_to_delete(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    inspect_file(annex, cache)
+    shutil.rmtree(cache)
+    verdict = inspect_file(annex, cache)
+    assert len(children) == 2 and verdict.usable and verdict.path.is_file()
+
+
+def test_a_verdict_whose_copy_is_gone_is_not_trusted(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    inspect_file(annex, cache).path.unlink()
+    verdict = inspect_file(annex, cache)
+    assert len(children) == 2 and verdict.path.is_file()
+
+
+def test_other_limits_are_not_served_from_the_cache(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    inspect_file(annex, cache)
+    verdict = inspect_file(annex, cache, InflateLimits(per_stream=1024, total=1024))
+    assert len(children) == 2 and not verdict.usable
+
+
+def test_refusals_are_cached_too(tmp_path, children):
+    cache = tmp_path / "cache"
+    path = FIXTURE_ANNEXES / "not-a-pdf-html-error-page.pdf"
+    assert inspect_file(path, cache) == inspect_file(path, cache) == \
+        Verdict(False, "is not a PDF (it looks like an HTML page)")
+    assert len(children) == 1
+    stored = [json.loads(p.read_text()) for p in cache.glob("*.json")]
+    assert [entry["usable"] for entry in stored] == [False] and not list(cache.glob("*.pdf"))
+
+
+def test_a_file_that_changes_while_inspected_is_not_cached(tmp_path, annex, monkeypatch):
+    monkeypatch.setattr(inspection, "_run_child", lambda path, out, *rest: (Verdict(True, pages=1, path=out),
+                                                                          "0" * 64))
+    verdict = inspect_file(annex, tmp_path / "cache")
+    assert verdict == Verdict(False, "changed while it was being inspected: build again")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_timeouts_are_not_cached(tmp_path, annex, monkeypatch, children):
+    monkeypatch.setattr(inspection, "INSPECT_TIMEOUT_SECONDS", 0.001)
+    assert not inspect_file(annex, tmp_path / "cache").usable
+    monkeypatch.setattr(inspection, "INSPECT_TIMEOUT_SECONDS", 60)
+    assert inspect_file(annex, tmp_path / "cache").usable
+    assert len(children) == 2
+
+
+def test_a_cache_entry_of_another_format_is_not_trusted(tmp_path, annex, children):
+    cache = tmp_path / "cache"
+    inspect_file(annex, cache)
+    (entry,) = cache.glob("*.json")
+    entry.write_text(json.dumps({"usable": True, "pages": 4, "shape": "old"}))
+    assert inspect_file(annex, cache).usable and len(children) == 2
