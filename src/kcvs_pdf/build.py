@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .annexes import collect_annexes
 from .approval import check_approvals
+from .budget import check_size
 from .bundle import bundle
 from .compose import STYLESHEET, compose_html, compose_watermark
 from .errors import Diagnostics
+from .images import IMAGE_CACHE, downsample_images
 from .labels import Labels, load_labels
 from .model import NO_ANNEXES, BuildResult, Edition, Project, Report
 from .publish import write_atomically
@@ -58,15 +61,19 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
         rendered = render_pdf(composed, (project.sources, project.layout),
                               project.layout / STYLESHEET, report.published, diagnostics)
         diagnostics.raise_if_errors(strict)
+        resized, resampled = downsample_images(rendered.pdf, project.cache / IMAGE_CACHE)
+        rendered = dataclasses.replace(rendered, pdf=resized)
         progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
         pdf = bundle(rendered, plan, labels["annexes"], labels["annex"], diagnostics)
         if edition is Edition.DRAFT:
             mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
             pdf = watermark(pdf, render_pdf(mark, (project.layout,), project.layout / STYLESHEET,
                                             report.published, diagnostics, tagged=False).pdf)
+        weighed = check_size(pdf, rendered.pdf, plan.bundled, report, edition, diagnostics)
         diagnostics.raise_if_errors(strict)
         target = project.output_for(report, labels["files"].get(edition.value, ""))
         progress(f"Writing {target.name}")
         expected = rendered.page_count + plan.bundled_pages
         size = write_atomically(pdf, target, expected_pages=expected)
-    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan)
+    return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan, size=weighed,
+                       resampled=resampled)

@@ -11,8 +11,11 @@ import click
 
 from .build import build as build_report
 from .build import check as check_sources
-from .errors import Diagnostics, KcvsError, SourceError
-from .model import Edition, Project
+from .budget import megabytes
+from .errors import Diagnostics, KcvsError, Severity, SourceError
+from .images import PRINT_DPI
+from .model import BuildResult, Edition, Project
+from .release import publish_release
 from .project import ProjectNotFound, open_project
 
 # Usage errors exit 2 through click itself.
@@ -50,6 +53,7 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
       kcvs-pdf build --edition draft watermarked draft for the management committee
+      kcvs-pdf publish               both final editions, annexes and landing page -> build/publish/
 
     Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
     130 interrupted (Ctrl-C).
@@ -102,8 +106,54 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     if result.annexes.missing:
         click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {_shown(project.annexes)}/: "
                    "listed as online in the table of contents (--strict makes this an error)", err=True)
-    click.echo(f"Wrote {_shown(result.path)}: {result.page_count} pages, "
-               f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
+    _print_resampled(result)
+    click.echo(f"Wrote {_shown(result.path)}: {result.page_count} pages, {_weight(result)}, "
+               f"{len(result.annexes.bundled)} annex(es) bundled, {time.monotonic() - started:.1f} s")
+
+
+@main.command()
+@project_options
+def publish(sources: Path, layout: Path, strict: bool) -> None:
+    """Build the full and web editions and write build/publish/, the folder to upload.
+
+    \b
+    The folder holds, as they go on the website (upload it at the site's root):
+      <report>/index.html        landing page: cover, summary, downloads, annexes
+      <report>/<report>.pdf      full edition, every annex bundled
+      <report>/<report>-web.pdf  web edition, linearised (fast web view)
+      <URL path of each annex>   each annex, untouched, where the web edition links to it
+      SHA256SUMS, manifest.json  checksums (sha256sum -c SHA256SUMS) and what was published
+
+    Every section must be approved and every annex file present. The folder is replaced only
+    once the new one is complete, so a failed publish leaves the previous one as it was.
+    """
+    started = time.monotonic()
+    project = _project(sources, layout, None)
+    diagnostics = Diagnostics(project.root)
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
+    try:
+        release = publish_release(project, diagnostics, strict,
+                                  lambda message: click.echo(f"{message}…", err=True))
+    except SourceError:
+        errors, warnings = _print_once(diagnostics)
+        click.secho(f"Publish stopped: {errors} error(s), {warnings} warning(s). The previous "
+                    "publish folder is unchanged.", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    except KcvsError as error:
+        _print_once(diagnostics)
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    except KeyboardInterrupt:
+        click.secho("Interrupted: the previous publish folder is unchanged.", fg="red", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    _print_once(diagnostics)
+    for result in (release.full, release.web):
+        _print_resampled(result)
+        click.echo(f"{result.path.name}: {result.page_count} pages, {_weight(result)}", err=True)
+    total = sum(file.size for file in release.files)
+    click.echo(f"Wrote {_shown(release.folder)}/: {len(release.files)} files, {megabytes(total)}, "
                f"{time.monotonic() - started:.1f} s")
 
 
@@ -125,6 +175,21 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
+def _weight(result: BuildResult) -> str:
+    if result.size is None:
+        return megabytes(result.size_bytes)
+    verdict = "OVER its budget" if result.size.over else "budget"
+    return f"{megabytes(result.size_bytes)} ({verdict} {megabytes(result.size.limit)})"
+
+
+def _print_resampled(result: BuildResult) -> None:
+    if result.resampled:
+        before = sum(image.bytes_before for image in result.resampled)
+        after = sum(image.bytes_after for image in result.resampled)
+        click.echo(f"{len(result.resampled)} image(s) downsampled to {PRINT_DPI} dpi at their printed "
+                   f"size: {megabytes(before)} -> {megabytes(after)}", err=True)
+
+
 def _raise_interrupt():
     raise KeyboardInterrupt
 
@@ -139,6 +204,18 @@ def _project(sources: Path | None, layout: Path | None, output: Path | None) -> 
         if not folder.is_dir():
             raise click.BadParameter(f"folder '{_shown(folder)}' does not exist", param_hint=name)
     return project
+
+
+def _print_once(diagnostics: Diagnostics) -> tuple[int, int]:
+    """Print each diagnostic once; return the errors and warnings printed.
+
+    Publishing renders the report twice, so a warning about the sources comes twice.
+    """
+    lines = {str(item): item.severity for item in diagnostics.items}
+    for line in lines:
+        click.echo(line, err=True)
+    return (sum(severity is Severity.ERROR for severity in lines.values()),
+            sum(severity is Severity.WARNING for severity in lines.values()))
 
 
 def _print(diagnostics: Diagnostics) -> None:

@@ -8,9 +8,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .markdown import BodyLink, Paragraph
+
+if TYPE_CHECKING:
+    from .budget import SizeCheck
+    from .images import Resampled
 
 
 class Edition(enum.Enum):
@@ -126,6 +131,18 @@ class LabelOverride:
 
 
 @dataclass(frozen=True)
+class SizeBudget:
+    """The most an edition's PDF may weigh, as report.yaml's `budget:` sets it."""
+
+    edition: Edition
+    limit: int
+    """Bytes."""
+    path: Path
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class ColophonLine:
     """One labelled line of the colophon."""
 
@@ -152,6 +169,8 @@ class Report:
     colophon: tuple[ColophonLine, ...]
     sources: Path
     """The sources folder the report came from."""
+    budgets: tuple[SizeBudget, ...] = ()
+    """Size budgets report.yaml sets (`budget:`); editions it does not name keep the default."""
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -302,6 +321,10 @@ class BuildResult:
     page_count: int
     size_bytes: int
     annexes: AnnexPlan
+    size: SizeCheck | None = None
+    """The size against the edition's budget, with the heaviest items when over it."""
+    resampled: tuple[Resampled, ...] = ()
+    """Images downsampled to what print needs."""
 
 
 def slugify(text: str) -> str:
