@@ -90,19 +90,24 @@ def check_size(pdf: bytes, report_pdf: bytes, annexes: tuple[Annex, ...], report
                    key=lambda item: -item.size)[:LISTED_ITEMS]
     where = (written.path, written.line, written.column) if written is not None else \
         (report.sources / "report.yaml", 0, 0)
-    listed = "".join(f"\n    {item.description}: {megabytes(item.size)}"
+    listed = "".join(f"\n    {item.description}: {readable_size(item.size)}"
                      f"{', ' + item.detail if item.detail else ''}" for item in items)
     setting = f"'budget: {budgeted.value}'" if written is not None else \
         f"the default; report.yaml may set 'budget: {{{budgeted.value}: \"…MB\"}}'"
-    diagnostics.warning(*where, f"the {edition.value} edition weighs {megabytes(len(pdf))}, over its "
-                        f"budget of {megabytes(limit)} ({setting}); the heaviest items:{listed}",
+    diagnostics.warning(*where, f"the {edition.value} edition weighs {readable_size(len(pdf))}, over its "
+                        f"budget of {readable_size(limit)} ({setting}); the heaviest items:{listed}",
                         "budget.over")
     return SizeCheck(len(pdf), limit, tuple(items))
 
 
 def megabytes(size: int) -> str:
-    """Return size in MB with one decimal, as every message of this tool writes sizes."""
+    """Return size in MB with one decimal, as the build's summary line writes sizes."""
     return f"{size / 1_000_000:.1f} MB"
+
+
+def readable_size(size: int) -> str:
+    """Return size in kB below a megabyte, else in MB with one decimal: 845 kB, 4.2 MB."""
+    return f"{size / 1000:.0f} kB" if size < 1_000_000 else megabytes(size)
 
 
 def _report_items(report_pdf: bytes, report: Report) -> tuple[HeavyItem, ...]:
