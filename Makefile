@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report web draft check test seed-check bench golden clean system-check
+.PHONY: report web draft publish check test seed-check bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
 	$(BIN)/kcvs-pdf build
@@ -14,6 +14,9 @@ web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs
 
 draft: $(INSTALLED)  ## Build the draft for reviewers: watermarked, stamped, with the approval sheet
 	$(BIN)/kcvs-pdf build --edition draft
+
+publish: $(INSTALLED)  ## Build both final editions and build/publish/, the folder the web team uploads
+	$(BIN)/kcvs-pdf publish
 
 check: $(INSTALLED)  ## Report every problem in sources/ without rendering
 	$(BIN)/kcvs-pdf check

@@ -97,7 +97,7 @@ def publish_project(root: Path, files: dict | None = None) -> Path:
     """Write the fixture report: two annexes on the website, one of them claiming PDF/UA, and a photo."""
     project = make_project(root, {
         "sources/report.yaml": REPORT_YAML.replace('website: "https://www.example.org"\n',
-                                                   f'website: "https://www.example.org"\nbudget: {{web: "1 MB"}}\n'),
+                                                   'website: "https://www.example.org"\nbudget: {web: "1 MB"}\n'),
         **SECTIONS, **(files or {})},
         {ALFA_ANNEX: FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
     pdfua_pdf(project / "sources" / "annexes" / "beta eindrapport.pdf", pages=3)
@@ -122,7 +122,7 @@ def tree(folder: Path) -> list[str]:
 
 def test_publish_writes_exactly_the_tree_to_upload(published):
     assert tree(published.folder) == EXPECTED_TREE
-    assert re.search(r"^Wrote build/publish/: 6 files, [\d.]+ MB, [\d.]+ s$", published.output, re.MULTILINE)
+    assert re.search(r"^Wrote build/publish/: 6 files \(\+ SHA256SUMS, manifest\.json\), [\d.]+ MB, [\d.]+ s$", published.output, re.MULTILINE)
     assert not list((published.project / "build").glob(".publish*")), "no temporary folder is left"
 
 

@@ -21,6 +21,7 @@ from .render import render_pdf
 from .revision import draft_stamp
 from .sources import load_report
 from .watermark import watermark
+from .webview import linearise
 
 Progress = Callable[[str], None]
 
@@ -69,6 +70,8 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
             mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
             pdf = watermark(pdf, render_pdf(mark, (project.layout,), project.layout / STYLESHEET,
                                             report.published, diagnostics, tagged=False).pdf)
+        if edition is Edition.WEB:
+            pdf = linearise(pdf)
         weighed = check_size(pdf, rendered.pdf, plan.bundled, report, edition, diagnostics)
         diagnostics.raise_if_errors(strict)
         target = project.output_for(report, labels["files"].get(edition.value, ""))

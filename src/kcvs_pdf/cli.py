@@ -14,6 +14,7 @@ from .build import check as check_sources
 from .budget import megabytes
 from .errors import Diagnostics, KcvsError, Severity, SourceError
 from .images import PRINT_DPI
+from .manifest import CHECKSUMS, MANIFEST
 from .model import BuildResult, Edition, Project
 from .release import publish_release
 from .project import ProjectNotFound, open_project
@@ -153,8 +154,8 @@ def publish(sources: Path, layout: Path, strict: bool) -> None:
         _print_resampled(result)
         click.echo(f"{result.path.name}: {result.page_count} pages, {_weight(result)}", err=True)
     total = sum(file.size for file in release.files)
-    click.echo(f"Wrote {_shown(release.folder)}/: {len(release.files)} files, {megabytes(total)}, "
-               f"{time.monotonic() - started:.1f} s")
+    click.echo(f"Wrote {_shown(release.folder)}/: {len(release.files)} files (+ {CHECKSUMS}, {MANIFEST}), "
+               f"{megabytes(total)}, {time.monotonic() - started:.1f} s")
 
 
 @main.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,6 @@ IMAGE_CACHE = "images"
 """Folder under the project's cache that keeps resampled images between builds."""
 PRINT_DPI = 300
 """Resolution an image needs at its printed size: offset printing's usual 150-line screen x 2."""
-# Re-encoding costs quality; below this margin over PRINT_DPI the saving is not worth it.
-_RESAMPLE_ABOVE_DPI = PRINT_DPI * 1.1
 _JPEG_QUALITY = 88
 # A graphic (logo, chart, diagram) has few colours: Flate keeps its edges sharp and is small.
 _GRAPHIC_MAX_COLOURS = 256
@@ -66,7 +63,7 @@ def downsample_images(pdf_bytes: bytes, cache: Path) -> tuple[bytes, tuple[Resam
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         changed = []
         for placement in find_placements(pdf):
-            if placement.dpi <= _RESAMPLE_ABOVE_DPI:
+            if placement.dpi <= PRINT_DPI:
                 continue
             image = pdf.get_object(placement.image)
             plan = _plan(image)

@@ -31,8 +31,7 @@ class Placement:
     @property
     def dpi(self) -> float:
         """Return the resolution it prints at: the lower of the two axes', at its largest size."""
-        return min(pixels / (drawn / POINTS_PER_INCH) if drawn else math.inf
-                   for pixels, drawn in zip(self.pixels, self.drawn, strict=True))
+        return min(pixels / (drawn / POINTS_PER_INCH) for pixels, drawn in zip(self.pixels, self.drawn, strict=True))
 
     def pixels_at(self, dpi: float) -> tuple[int, int]:
         """Return the pixel size that prints at dpi on both axes, keeping the aspect ratio."""
@@ -94,7 +93,8 @@ def _walk(content: pikepdf.Object, resources: pikepdf.Object | None, ctm: Matrix
                 xobject = _xobject(resources, operands[0])
                 if xobject is None:
                     continue
-                if xobject.get(Name.Subtype) == Name.Image:
+                # An image drawn at no size shows nothing and says nothing about the size it needs.
+                if xobject.get(Name.Subtype) == Name.Image and min(_drawn_size(stack[-1])) > 0:
                     alt = next((alts.get(mcid, "") for mcid in reversed(marks) if mcid is not None), "")
                     uses.setdefault(xobject.objgen, []).append(_Use(page, _drawn_size(stack[-1]), alt))
                 elif xobject.get(Name.Subtype) == Name.Form and depth < _MAX_FORM_DEPTH:

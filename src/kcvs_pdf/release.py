@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-import pikepdf
-
 from .build import build, check
-from .errors import Diagnostics, OutputError
+from .errors import Diagnostics
 from .labels import Labels
 from .landing import LANDING_PAGE, Cover, compose_landing, render_cover
 from .manifest import CHECKSUMS, MANIFEST, FileKind, PublishedFile, describe, write_inventory
@@ -91,10 +87,9 @@ def _assemble(folder: Path, project: Project, report: Report, labels: Labels, fu
     """Write the editions, annexes, cover and landing page into folder; return their descriptions."""
     page_folder = PurePosixPath(report.output_stem)
     (folder / page_folder).mkdir(parents=True)
-    progress("Linearising the web edition")
-    web_path = page_folder / web.path.name
-    _linearise(web.path, folder / web_path)
-    full_path = page_folder / full.path.name
+    web_path, full_path = page_folder / web.path.name, page_folder / full.path.name
+    # The web edition comes linearised from its build; neither edition is touched here.
+    shutil.copyfile(web.path, folder / web_path)
     shutil.copyfile(full.path, folder / full_path)
     progress(f"Copying {len(placed)} annex(es) to their paths on the website")
     for item in placed:
@@ -112,21 +107,6 @@ def _assemble(folder: Path, project: Project, report: Report, labels: Labels, fu
     (folder / page).write_text(html, encoding="utf-8")
     return (*editions, *annexes, describe(folder, cover.path, FileKind.COVER),
             describe(folder, page, FileKind.LANDING))
-
-
-def _linearise(source: Path, target: Path) -> None:
-    """Write source linearised ("fast web view"): a browser shows page 1 before the rest arrives."""
-    with pikepdf.open(source) as pdf:
-        pdf.save(target, linearize=True, deterministic_id=True)
-    problems, saved = io.StringIO(), sys.stderr
-    try:
-        with pikepdf.open(target) as written:
-            linear = written.check_linearization(problems)
-    finally:
-        # pikepdf 10.18 leaves sys.stderr pointing at the stream it was given: later messages vanish.
-        sys.stderr = saved
-    if not linear:
-        raise OutputError(f"the linearised web edition does not check: {problems.getvalue().strip()}")
 
 
 def _annex_links(report: Report, project: Project, diagnostics: Diagnostics) -> dict[str, Link]:
