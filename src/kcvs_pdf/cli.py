@@ -118,7 +118,7 @@ def publish(sources: Path, layout: Path, strict: bool) -> None:
     """Build the full and web editions and write build/publish/, the folder to upload.
 
     \b
-    The folder holds, as they go on the website (upload it at the site's root):
+    The folder holds, as they go on the website (upload its contents at the site's root):
       <report>/index.html        landing page: cover, summary, downloads, annexes
       <report>/<report>.pdf      full edition, every annex bundled
       <report>/<report>-web.pdf  web edition, linearised (fast web view)

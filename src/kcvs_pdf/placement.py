@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import pikepdf
@@ -11,6 +12,7 @@ from pikepdf import Matrix, Name
 # Forms nest forms; a file that nests deeper than this (or in a loop) is not one we wrote.
 _MAX_FORM_DEPTH = 12
 POINTS_PER_INCH = 72
+_DRAWS_XOBJECT = re.compile(rb"(?<![^\s\]>)/])Do(?![^\s\[<(/%])")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def find_placements(pdf: pikepdf.Pdf) -> tuple[Placement, ...]:
     """
     uses: dict[tuple[int, int], list[_Use]] = {}
     for index, page in enumerate(pdf.pages):
+        # Reading the bytes is far cheaper than parsing them: most pages of a report are text.
+        if _DRAWS_XOBJECT.search(_content_bytes(page.obj)) is None:
+            continue
         alts = _alternate_texts(pdf, page)
         _walk(page.obj, page.obj.get(Name.Resources), Matrix(), index, alts, uses, 0)
     elsewhere = _images_outside_pages(pdf)
@@ -101,6 +106,12 @@ def _walk(content: pikepdf.Object, resources: pikepdf.Object | None, ctm: Matrix
                     matrix = Matrix(xobject.get(Name.Matrix, pikepdf.Array([1, 0, 0, 1, 0, 0])))
                     _walk(xobject, xobject.get(Name.Resources, resources), matrix @ stack[-1], page,
                           alts, uses, depth + 1)
+
+
+def _content_bytes(page: pikepdf.Object) -> bytes:
+    contents = page.get(Name.Contents)
+    streams = contents if isinstance(contents, pikepdf.Array) else (contents,)
+    return b"\n".join(stream.read_bytes() for stream in streams if isinstance(stream, pikepdf.Stream))
 
 
 def _xobject(resources: pikepdf.Object | None, name: pikepdf.Object) -> pikepdf.Object | None:
