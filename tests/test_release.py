@@ -372,3 +372,16 @@ def test_a_failure_after_the_editions_are_built_leaves_the_previous_folder(tmp_p
     assert result.exit_code == 1 and intact
     assert (project / "build" / "testverslag-2023-web.pdf").is_file(), "the editions were built first"
     assert re.search(r"^layouts/default/landing\.html:2:1: error: template syntax error", result.output, re.MULTILINE)
+
+
+def test_a_publish_killed_between_its_two_renames_gets_the_previous_folder_back(tmp_path):
+    project = publish_project(tmp_path)
+    moved_aside = project / "build" / ".publish.old-99999" / "testverslag-2023" / "index.html"
+    moved_aside.parent.mkdir(parents=True)
+    moved_aside.write_text("vorige versie")
+    (project / "build" / ".publish.tmp-99999" / "half").mkdir(parents=True)
+    (project / "sources" / "annexes" / ALFA_ANNEX).unlink()  # so this publish stops before rendering
+    result = run_cli(project, "publish")
+    assert result.exit_code == 1
+    assert tree(project / "build" / "publish") == ["testverslag-2023/index.html"]
+    assert not list((project / "build").glob(".publish*"))

@@ -54,6 +54,8 @@ def publish_release(project: Project, diagnostics: Diagnostics, strict: bool = F
     a URL path that would land outside the folder. The folder is built beside the old one and
     swapped in only when complete, so a failed publish leaves the previous folder as it was.
     """
+    target = project.build_dir / PUBLISH_FOLDER
+    _recover(project.build_dir, target)
     progress("Checking sources, layout and annexes")
     checked = check(project, diagnostics, Edition.FULL)
     diagnostics.raise_if_errors(strict)
@@ -64,9 +66,7 @@ def publish_release(project: Project, diagnostics: Diagnostics, strict: bool = F
     web = build(project, Edition.WEB, diagnostics, strict, lambda message: progress(f"Web edition: {message}"))
     placed = tuple(_Placed(annex, project.annexes / links[annex.url].annex_file, _site_path(annex.url))
                    for annex in full.annexes.bundled if _on_website(annex.url, report))
-    target = project.build_dir / PUBLISH_FOLDER
     staged = project.build_dir / f".{PUBLISH_FOLDER}.tmp-{os.getpid()}"
-    _remove_stale(project.build_dir)
     staged.mkdir(parents=True)
     try:
         files = _assemble(staged, project, report, labels, full, web, placed, diagnostics, progress)
@@ -96,7 +96,8 @@ def _assemble(folder: Path, project: Project, report: Report, labels: Labels, fu
         (folder / item.path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(item.source, folder / item.path)
     editions = (describe(folder, web_path, FileKind.WEB), describe(folder, full_path, FileKind.FULL))
-    annexes = tuple(describe(folder, item.path, FileKind.ANNEX, item.annex.title, item.annex.number) for item in placed)
+    annexes = tuple(describe(folder, item.path, FileKind.ANNEX, item.annex.title, item.annex.number)
+                    for item in placed)
     progress("Writing the landing page")
     cover = Cover(page_folder / f"{report.output_stem}.png",
                   *render_cover(folder / web_path, folder / page_folder / f"{report.output_stem}.png"))
@@ -188,7 +189,15 @@ def _swap(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _remove_stale(build_dir: Path) -> None:
-    """Remove folders of a publish killed by SIGKILL, the one signal that allows no cleanup."""
-    for stale in (*build_dir.glob(f".{PUBLISH_FOLDER}.tmp-*"), *build_dir.glob(f".{PUBLISH_FOLDER}.old-*")):
+def _recover(build_dir: Path, target: Path) -> None:
+    """Undo what a publish killed by SIGKILL (the one signal that allows no cleanup) left behind.
+
+    Its staging folder goes; a previous folder it had moved aside but not yet replaced comes back.
+    """
+    for stale in build_dir.glob(f".{PUBLISH_FOLDER}.tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for old in build_dir.glob(f".{PUBLISH_FOLDER}.old-*"):
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, target)
