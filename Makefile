@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # Which report to build: `make draft SOURCES=sources-2024` for next year's.
 SOURCES ?= sources
 
-.PHONY: report web draft fetch check test seed-check bench golden clean system-check
+.PHONY: report web draft fetch publish check test seed-check bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
 	$(BIN)/kcvs-pdf build --sources $(SOURCES)
@@ -19,6 +19,9 @@ draft: $(INSTALLED)  ## Build the draft for reviewers: watermarked, stamped, wit
 
 fetch: $(INSTALLED)  ## Download the annex PDFs the sections link to into sources/annexes/ (see README)
 	$(BIN)/kcvs-pdf fetch --sources $(SOURCES)
+
+publish: $(INSTALLED)  ## Build both final editions and build/publish/, the folder the web team uploads
+	$(BIN)/kcvs-pdf publish --sources $(SOURCES)
 
 check: $(INSTALLED)  ## Report every problem in sources/ without rendering
 	$(BIN)/kcvs-pdf check --sources $(SOURCES)

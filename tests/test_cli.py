@@ -47,8 +47,8 @@ def test_build_prints_a_line_per_stage_and_a_summary(project: Path):
     assert result.exit_code == 0, result.output
     stages = re.findall(r"^\[(\d)/6\] ", result.output, re.MULTILINE)
     assert stages == ["1", "2", "3", "4", "5", "6"]
-    assert re.search(r"^Wrote build/testverslag-2023\.pdf: \d+ pages, [\d.]+ MB, 0 annex\(es\) bundled, "
-                     r"(claims PDF/UA-1, )?[\d.]+ s$", result.output, re.MULTILINE)
+    assert re.search(r"^Wrote build/testverslag-2023\.pdf: \d+ pages, [\d.]+ MB \(budget 60\.0 MB\), "
+                     r"0 annex\(es\) bundled, (claims PDF/UA-1, )?[\d.]+ s$", result.output, re.MULTILINE)
 
 
 def test_output_option_writes_where_asked(project: Path):

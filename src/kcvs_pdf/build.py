@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -11,10 +12,12 @@ import pikepdf
 
 from .annexes import collect_annexes
 from .approval import check_approvals
+from .budget import check_size
 from .bundle import bundle
 from .compose import STYLESHEET, compose_html, compose_watermark, link_descriptions
 from .errors import Diagnostics
 from .glyphs import check_glyphs
+from .images import IMAGE_CACHE, downsample_images
 from .labels import Labels, load_labels
 from .model import AnnexPlan, BuildResult, DraftStamp, Edition, Project, RenderedReport, Report
 from .provenance import embed
@@ -24,6 +27,7 @@ from .revision import draft_stamp
 from .sources import load_report
 from .tagging import make_accessible
 from .watermark import watermark
+from .webview import save_linearised
 
 Progress = Callable[[str], None]
 FONTS_DIR = "fonts"
@@ -77,6 +81,8 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
                           report.published, diagnostics)
     diagnostics.raise_if_errors(strict)
+    resized, resampled = downsample_images(rendered.pdf, project.cache / IMAGE_CACHE)
+    rendered = dataclasses.replace(rendered, pdf=resized)
     progress(f"Bundling {len(plan.bundled)} annexes" if plan.bundled else "Finishing PDF")
     with ExitStack() as open_files:
         pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
@@ -86,13 +92,17 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
             watermark(pdf, _watermark_page(project, report, labels, diagnostics).pdf)
         embed(pdf, report, plan, edition, project)
         diagnostics.raise_if_errors(strict)
-        data = _saved(pdf)
+        # The web edition is read in browsers: linearised, page 1 shows before the rest arrives.
+        data = save_linearised(pdf) if edition is Edition.WEB else _saved(pdf)
+    weighed = check_size(data, rendered.pdf, plan.bundled, report, edition, diagnostics)
+    diagnostics.raise_if_errors(strict)
     target = project.output_for(report, labels["files"].get(edition.value, ""))
     progress(f"Writing {target.name}")
     expected = rendered.page_count + plan.bundled_pages
     size = write_atomically(data, target, expected_pages=expected)
     return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan,
-                       untagged_annex_pages=bundled.untagged_annex_pages, claims_pdf_ua=bundled.claims_pdf_ua)
+                       untagged_annex_pages=bundled.untagged_annex_pages, claims_pdf_ua=bundled.claims_pdf_ua,
+                       size=weighed, resampled=resampled)
 
 
 def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics) -> RenderedReport:

@@ -68,8 +68,11 @@ class Diagnostics:
 
     @property
     def items(self) -> tuple[Diagnostic, ...]:
-        """Return every diagnostic, sorted by location."""
-        return tuple(sorted(self._items))
+        """Return every diagnostic once, sorted by location.
+
+        A stage that runs twice (publish renders two editions) finds the same problem twice.
+        """
+        return tuple(sorted({str(item): item for item in self._items}.values()))
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:

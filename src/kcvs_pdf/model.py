@@ -8,10 +8,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .inflate import InflateLimits
 from .markdown import BodyLink, Paragraph
+
+if TYPE_CHECKING:
+    from .budget import SizeCheck
+    from .images import Resampled
 
 
 class Edition(enum.Enum):
@@ -127,6 +132,18 @@ class LabelOverride:
 
 
 @dataclass(frozen=True)
+class SizeBudget:
+    """The most an edition's PDF may weigh, as report.yaml's `budget:` sets it."""
+
+    edition: Edition
+    limit: int
+    """Bytes."""
+    path: Path
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class ColophonLine:
     """One labelled line of the colophon."""
 
@@ -153,6 +170,8 @@ class Report:
     colophon: tuple[ColophonLine, ...]
     sources: Path
     """The sources folder the report came from."""
+    budgets: tuple[SizeBudget, ...] = ()
+    """Size budgets report.yaml sets (`budget:`); editions it does not name keep the default."""
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -321,6 +340,10 @@ class BuildResult:
     """Bundled annex pages without tags (out of `annexes.bundled_pages`)."""
     claims_pdf_ua: bool = False
     """Whether the written PDF claims conformance to PDF/UA-1 in its metadata."""
+    size: SizeCheck | None = None
+    """The size against the edition's budget, with the heaviest items when over it."""
+    resampled: tuple[Resampled, ...] = ()
+    """Images downsampled to what print needs."""
 
 
 def slugify(text: str) -> str:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from .budget import read_budgets
 from .confine import RefusedFile, read_confined
 from .errors import Diagnostics
 from .fields import FieldReader
@@ -63,7 +64,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
                             required=("title", "year", "organisation", "language", "published",
                                       "subject", "chapters"),
                             optional=("subtitle", "keywords", "website", "colophon", "labels",
-                                      *APPROVAL_FIELDS))
+                                      "budget", *APPROVAL_FIELDS))
     if not fields:
         return None
     defaults = approval_fields(reader, fields)
@@ -87,6 +88,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
         labels=_label_overrides(reader, fields.get("labels")),
         colophon=colophon,
         sources=sources,
+        budgets=read_budgets(reader, fields["budget"]) if "budget" in fields else (),
     )
     return report
 

@@ -14,8 +14,8 @@ from ..errors import Diagnostics, KcvsError, SourceError
 from ..model import Edition
 from ..scaffold import ScaffoldError, new_report
 from ..sources import load_report
-from .common import (EXIT_FAILED, main, print_diagnostics, project_from, project_options, shown,
-                     terminate_as_interrupt)
+from .common import (EXIT_FAILED, main, print_diagnostics, print_resampled, project_from, project_options,
+                     shown, terminate_as_interrupt, weight)
 
 
 @main.command()
@@ -61,8 +61,9 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     if result.untagged_annex_pages:
         click.echo(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
                    "tags: marked as not accessible, so the PDF does not claim PDF/UA-1", err=True)
-    click.echo(f"Wrote {shown(result.path)}: {result.page_count} pages, "
-               f"{result.size_bytes / 1_000_000:.1f} MB, {len(result.annexes.bundled)} annex(es) bundled, "
+    print_resampled(result)
+    click.echo(f"Wrote {shown(result.path)}: {result.page_count} pages, {weight(result)}, "
+               f"{len(result.annexes.bundled)} annex(es) bundled, "
                f"{'claims PDF/UA-1, ' if result.claims_pdf_ua else ''}"
                f"{time.monotonic() - started:.1f} s")
 

@@ -10,8 +10,10 @@ from typing import NoReturn
 
 import click
 
+from ..budget import megabytes
 from ..errors import Diagnostics
-from ..model import Project
+from ..images import PRINT_DPI
+from ..model import BuildResult, Project
 from ..project import ProjectNotFound, open_project
 
 # Usage errors exit 2 through click itself.
@@ -50,6 +52,7 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
       kcvs-pdf build --edition draft watermarked draft for the management committee
+      kcvs-pdf publish               both final editions, annexes and landing page -> build/publish/
       kcvs-pdf links                 find dead and insecure web links (uses the internet)
       kcvs-pdf diff OLD.pdf NEW.pdf  what changed, section by section -> NEW-wijzigingen.pdf
       kcvs-pdf comments DRAFT.pdf    reviewers' comments, located in sources/
@@ -108,3 +111,19 @@ def shown(path: Path) -> str:
 
 
 SOURCES_OPTION = PROJECT_OPTIONS[0]
+
+
+def weight(result: BuildResult) -> str:
+    """Return a PDF's size, with its budget."""
+    if result.size is None:
+        return megabytes(result.size_bytes)
+    verdict = "OVER its budget" if result.size.over else "budget"
+    return f"{megabytes(result.size_bytes)} ({verdict} {megabytes(result.size.limit)})"
+
+
+def print_resampled(result: BuildResult) -> None:
+    if result.resampled:
+        before = sum(image.bytes_before for image in result.resampled)
+        after = sum(image.bytes_after for image in result.resampled)
+        click.echo(f"{len(result.resampled)} image(s) downsampled to {PRINT_DPI} dpi at their printed "
+                   f"size: {megabytes(before)} -> {megabytes(after)}", err=True)
