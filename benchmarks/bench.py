@@ -65,14 +65,14 @@ def main() -> None:
 def measure_bundle_stage(project: Path, runs: int) -> None:
     """Time only the bundle and write stages, in this process, on an already rendered report."""
     sys.path.insert(0, str(REPO / "src"))
-    from kcvs_pdf.annexes import collect_annexes
-    from kcvs_pdf.bundle import bundle
-    from kcvs_pdf.compose import STYLESHEET, compose_html
+    from kcvs_pdf.annexes.plan import collect_annexes
     from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.layout.compose import STYLESHEET, compose_html
+    from kcvs_pdf.layout.render import render_pdf
     from kcvs_pdf.model import NO_ANNEXES, Edition, Project, RenderedReport
-    from kcvs_pdf.publish import write_atomically
-    from kcvs_pdf.render import render_pdf
-    from kcvs_pdf.sources import load_report
+    from kcvs_pdf.pdf.bundle import bundle
+    from kcvs_pdf.pdf.write import write_atomically
+    from kcvs_pdf.sources.load import load_report
 
     diagnostics = Diagnostics()
     report = load_report(project / "sources", diagnostics)
@@ -116,7 +116,7 @@ def _install_bench_annexes(project: Path, annex_dir: Path) -> int:
 
     sys.path.insert(0, str(REPO / "src"))
     from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.sources import load_report
+    from kcvs_pdf.sources.load import load_report
 
     report = load_report(project / "sources", Diagnostics())
     names = [link.annex_file for s in report.sections for link in s.links if link.annex_file]

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.sources import load_report
+from kcvs_pdf.sources.load import load_report
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO.parent / "shared" / "seed" / "jaarverslag-2023.txt"

@@ -10,12 +10,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pdfcheck import (
+    embedded_fonts,
+    links,
+    outline,
+    page_labels,
+    page_texts,
+    qpdf_problems,
+    squash,
+)
 from pypdf import PdfReader
 
 from kcvs_pdf.errors import Diagnostics
 from kcvs_pdf.model import Report
-from kcvs_pdf.sources import load_report
-from pdfcheck import embedded_fonts, links, outline, page_labels, page_texts, qpdf_problems, squash
+from kcvs_pdf.sources.load import load_report
 
 
 @dataclass(frozen=True)

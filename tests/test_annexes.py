@@ -8,12 +8,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import (
+    CORPUS,
+    FIXTURE_ANNEXES,
+    annex_project,
+    build_over_last_good,
+    make_project,
+    run_cli,
+)
+from pdfcheck import page_labels
 from pypdf import PdfReader
 
-from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, build_over_last_good, make_project, run_cli
-from kcvs_pdf import inspection
-from kcvs_pdf.inspection import inspect_in_child
-from pdfcheck import page_labels
+from kcvs_pdf.annexes import inspection
+from kcvs_pdf.annexes.inspection import inspect_in_child
 
 REFUSED = {
     "not-a-pdf-html-error-page.pdf": "is not a PDF (it looks like an HTML page)",
@@ -197,11 +204,10 @@ def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
 def test_the_project_sets_the_limits_annexes_are_inspected_with(tmp_path):
     import dataclasses
 
-    from kcvs_pdf.annexes import collect_annexes
+    from kcvs_pdf.annexes.plan import collect_annexes
     from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.inflate import InflateLimits
-    from kcvs_pdf.model import Edition, Project
-    from kcvs_pdf.sources import load_report
+    from kcvs_pdf.model import Edition, InflateLimits, Project
+    from kcvs_pdf.sources.load import load_report
 
     root = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
     project = Project(root=root, sources=root / "sources", layout=root / "layouts" / "default", output=None)

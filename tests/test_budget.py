@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
-from conftest import ALFA, FIXTURE_ANNEXES, REPORT_YAML, build_over_last_good, make_project, run_cli
+from conftest import (
+    ALFA,
+    FIXTURE_ANNEXES,
+    REPORT_YAML,
+    build_over_last_good,
+    make_project,
+    run_cli,
+)
+from samples import photo
+
 from kcvs_pdf.errors import Diagnostics
 from kcvs_pdf.model import Edition
-from kcvs_pdf.sources import load_report
-from samples import photo
+from kcvs_pdf.sources.load import load_report
 
 # The layout on the markdown-features branch sizes images to the text column; until it is merged,
 # these projects add the rule themselves so that a photo prints at a known size.

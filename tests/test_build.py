@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 import reportcheck
 from conftest import REPO, ROOTS, run_cli
 

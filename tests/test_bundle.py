@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE_ANNEXES, annex_project, inherited_rotation_pdf, run_cli
 from pdfcheck import links, outline, page_labels, page_texts, qpdf_problems, squash
+from pypdf import PdfReader
 
 USABLE = ["own-outline-bookmarks.pdf", "rotated-0-90-180-270-pages.pdf", "acroform-fields.pdf",
           "encrypted-empty-user-password.pdf", "landscape-and-portrait-pages-with-boxes.pdf",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import ALFA, REPORT_YAML, build_over_last_good, make_project, run_cli
 from golden import assert_matches_golden
 

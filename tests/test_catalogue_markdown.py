@@ -10,12 +10,21 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
-
 import test_catalogue
 from conftest import build_over_last_good, make_project, run_cli
 from golden import assert_matches_golden
-from test_catalogue import A, DIAGNOSTIC, Case, declared, diagnostic_lines, found, markdown, params, transcript
+from PIL import Image
+from test_catalogue import (
+    DIAGNOSTIC,
+    A,
+    Case,
+    declared,
+    diagnostic_lines,
+    found,
+    markdown,
+    params,
+    transcript,
+)
 
 
 def png(width: int = 40, height: int = 8) -> bytes:

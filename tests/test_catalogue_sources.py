@@ -18,12 +18,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import ALFA, BETA, LAST_GOOD, build_over_last_good, make_project, run_cli
 from golden import assert_matches_golden
-from test_catalogue import (CASES as FIRST_CATALOGUE, DIAGNOSTIC, LABEL, URL, A, B, Case, R, declared,
-                            diagnostic_lines, found, markdown, params, report, section, transcript,
-                            with_link)
+from test_catalogue import CASES as FIRST_CATALOGUE
+from test_catalogue import (
+    DIAGNOSTIC,
+    LABEL,
+    URL,
+    A,
+    B,
+    Case,
+    R,
+    declared,
+    diagnostic_lines,
+    found,
+    markdown,
+    params,
+    report,
+    section,
+    transcript,
+    with_link,
+)
 
 C = "sources/sections/03-gamma.md"
 

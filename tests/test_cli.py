@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import REPO, ROOTS, make_project, run_cli
 from pypdf import PdfReader
 
-from conftest import REPO, ROOTS, make_project, run_cli
 from kcvs_pdf.cli import main
 
 

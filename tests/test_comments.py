@@ -9,13 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from annotate import Annotator, bounding, find_words
 from conftest import CORPUS, REPO, ROOTS, copy_project, run_cli
-from kcvs_pdf.annotations import pdf_date, read_comments
-from kcvs_pdf.comments import locate_comments
-from kcvs_pdf.provenance import read
+from pypdf import PdfReader
+
+from kcvs_pdf.pdf.provenance import read
+from kcvs_pdf.review.annotations import pdf_date, read_comments
+from kcvs_pdf.review.comments import locate_comments
 
 ALFA, BETA, GAMMA = (f"sources/sections/{name}.md" for name in ("01-alfa", "02-beta", "03-gamma"))
 ANNEX = "sources/annexes/alfa bijlage.pdf"

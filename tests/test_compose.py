@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_project
-from kcvs_pdf.compose import compose_html, template_context
+
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.labels import load_labels
+from kcvs_pdf.layout.compose import compose_html, template_context
+from kcvs_pdf.layout.labels import load_labels
 from kcvs_pdf.model import NO_ANNEXES, Annex, AnnexPlan, AnnexStatus, Edition
-from kcvs_pdf.sources import load_report
+from kcvs_pdf.sources.load import load_report
 
 
 def load(project: Path):

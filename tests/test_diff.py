@@ -10,12 +10,24 @@ import pikepdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
+from conftest import (
+    CORPUS,
+    REVIEW_CHAPTERS,
+    REVIEW_SECTIONS,
+    copy_project,
+    review_project,
+    run_cli,
+)
+from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
-from conftest import CORPUS, REVIEW_CHAPTERS, REVIEW_SECTIONS, copy_project, review_project, run_cli
-from kcvs_pdf.diff import PILCROW, Mark, Run, compare, mark_words
-from kcvs_pdf.provenance import EmbeddedParagraph, EmbeddedReport, EmbeddedSection, read
-from pdfcheck import embedded_fonts
+from kcvs_pdf.pdf.provenance import (
+    EmbeddedParagraph,
+    EmbeddedReport,
+    EmbeddedSection,
+    read,
+)
+from kcvs_pdf.review.diff import PILCROW, Mark, Run, compare, mark_words
 
 ALFA, GAMMA = "sources/sections/01-alfa.md", "sources/sections/03-gamma.md"
 EPSILON = """\

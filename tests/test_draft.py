@@ -6,10 +6,9 @@ import re
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE_ANNEXES, annex_project, run_cli
 from pdfcheck import page_labels, page_texts
+from pypdf import PdfReader
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,15 @@ import socket
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
+from httpserver import LocalServer, Reply
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
-from httpserver import LocalServer, Reply
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.fetch import FetchOptions, Outcome, Quiet, fetch_annexes
-from kcvs_pdf.lock import LockEntry, read_lock, write_lock
-from kcvs_pdf.sources import load_report
+from kcvs_pdf.network.fetch import FetchOptions, Outcome, Quiet, fetch_annexes
+from kcvs_pdf.network.lock import LockEntry, read_lock, write_lock
+from kcvs_pdf.sources.load import load_report
 
 PDF = (FIXTURE_ANNEXES / "plain-a4-4-pages.pdf").read_bytes()
 OLD = b"%PDF-1.4 the copy that was here before\n%%EOF\n"

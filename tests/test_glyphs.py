@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pypdf import PdfReader
-
 from conftest import make_project, run_cli
 from pdfcheck import embedded_fonts
+from pypdf import PdfReader
 
 BETA = """\
 ---

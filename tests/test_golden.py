@@ -9,7 +9,6 @@ collected from their own modules only, and this module just checks that no golde
 from __future__ import annotations
 
 import pytest
-
 import test_catalogue
 import test_catalogue_markdown
 import test_catalogue_sources
@@ -20,13 +19,13 @@ if updating():
         test_bad_input_fails_the_build_with_a_located_diagnostic,
         test_problems_in_several_files_are_reported_together_sorted_by_file_and_line,
     )
-    from test_catalogue_sources import (  # noqa: F401
-        test_bad_source_fails_the_build_with_a_located_diagnostic,
-        test_doubtful_source_is_checked_with_a_located_warning,
-    )
     from test_catalogue_markdown import (  # noqa: F401
         test_markdown_that_cannot_print_fails_the_build,
         test_markdown_that_would_print_raw_or_not_at_all_is_a_located_warning,
+    )
+    from test_catalogue_sources import (  # noqa: F401
+        test_bad_source_fails_the_build_with_a_located_diagnostic,
+        test_doubtful_source_is_checked_with_a_located_warning,
     )
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 import weasyprint
-from PIL import Image, ImageChops, ImageStat
 from pikepdf import Name
-
-from kcvs_pdf.images import PRINT_DPI, downsample_images
-from kcvs_pdf.placement import find_placements
+from PIL import Image, ImageChops, ImageStat
 from samples import photo, transparent_graphic
+
+from kcvs_pdf.pdf.images import PRINT_DPI, downsample_images
+from kcvs_pdf.pdf.placement import find_placements
 
 ALT = "Foto van de jaarvergadering"
 needs_pdftoppm = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")

@@ -7,12 +7,13 @@ import zlib
 
 import pikepdf
 import pytest
+from hostile import deflated_zeros
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pikepdf import Array, Name
 
-from hostile import deflated_zeros
-from kcvs_pdf.inflate import CHUNK, InflateLimits, decoded_size, find_bomb
+from kcvs_pdf.annexes.inflate import CHUNK, decoded_size, find_bomb
+from kcvs_pdf.model import InflateLimits
 
 
 def lzw(data: bytes) -> bytes:

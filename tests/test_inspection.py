@@ -7,12 +7,12 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import FIXTURE_ANNEXES
 from hostile import bomb_pdf
-from kcvs_pdf import inspection
-from kcvs_pdf.inflate import InflateLimits
-from kcvs_pdf.inspection import Verdict, inspect_file, inspect_in_child
+
+from kcvs_pdf.annexes import inspection
+from kcvs_pdf.annexes.inspection import Verdict, inspect_file, inspect_in_child
+from kcvs_pdf.model import InflateLimits
 
 BOMB_PROBLEM = ("is refused: a compressed stream in it would expand to more than 256 MiB (a 'decompression "
                 "bomb'); ask for a copy saved without it, e.g. printed to PDF")

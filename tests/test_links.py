@@ -6,12 +6,12 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE_ANNEXES, make_project, run_cli
 from httpserver import LocalServer, Reply
+
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.links import check_links
-from kcvs_pdf.sources import load_report
+from kcvs_pdf.network.links import check_links
+from kcvs_pdf.sources.load import load_report
 
 OK = Reply(headers=(("Content-Type", "text/html"),))
 

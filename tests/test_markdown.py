@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import make_project, run_cli
+from pdfcheck import links, outline, page_texts, squash
+from pdfdraw import drawn
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import make_project, run_cli
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.markdown import Paragraph, render_markdown
-from kcvs_pdf.sources import load_report
-from pdfcheck import links, outline, page_texts, squash
-from pdfdraw import drawn
+from kcvs_pdf.model import Paragraph
+from kcvs_pdf.sources.load import load_report
+from kcvs_pdf.sources.markdown import render_markdown
 
 
 def render(source: str, tmp_path: Path, prefix: str = "alfa"):

@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.plaintext import (LARGE_SECTION_WORDS, MAX_WORD, character_name, check_invisible,
-                                check_long_words, check_size, visible)
-from kcvs_pdf.yamlsource import load_yaml
+from kcvs_pdf.sources.plaintext import (
+    LARGE_SECTION_WORDS,
+    MAX_WORD,
+    character_name,
+    check_invisible,
+    check_long_words,
+    check_size,
+    visible,
+)
+from kcvs_pdf.sources.yamlsource import load_yaml
 
 PATH = Path("sources/sections/01-alfa.md")
 FORBIDDEN = ["\x00", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f",

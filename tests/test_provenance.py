@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import CORPUS, REVIEW_SECTIONS, copy_project, review_project, run_cli
+from pdfcheck import outline, page_labels
 from pypdf import PdfReader
 
-from conftest import CORPUS, REVIEW_SECTIONS, copy_project, review_project, run_cli
 from kcvs_pdf.errors import Diagnostics, NotBuiltError
 from kcvs_pdf.model import NO_ANNEXES, Edition, Project, Section
-from kcvs_pdf.provenance import describe, from_json, read, to_json
-from kcvs_pdf.sources import load_report
-from pdfcheck import outline, page_labels
+from kcvs_pdf.pdf.provenance import describe, from_json, read, to_json
+from kcvs_pdf.sources.load import load_report
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 import reportcheck
 from conftest import REPO, run_cli
 

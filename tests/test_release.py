@@ -19,14 +19,14 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
-from kcvs_pdf.placement import find_placements
-from kcvs_pdf.revision import draft_stamp
 from pdfcheck import links, page_labels
+from pypdf import PdfReader
 from samples import pdfua_pdf, photo, served
 from test_budget import IMAGE_RULE
+
+from kcvs_pdf.pdf.placement import find_placements
+from kcvs_pdf.sources.revision import draft_stamp
 
 ALFA_ANNEX = "document te koppelen aan Werkgroep Alfa 2023.pdf"
 ALFA_URL = ("https://www.example.org/Gedeelde%20%20documenten/2023/jaarverslag%202023/"

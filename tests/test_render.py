@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, build_over_last_good, make_project, run_cli
+from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
-from conftest import REPO, build_over_last_good, make_project, run_cli
-from kcvs_pdf.compose import ComposedReport
 from kcvs_pdf.errors import Diagnostics, UnsafeResourceError
-from kcvs_pdf.render import render_pdf
-from pdfcheck import embedded_fonts
+from kcvs_pdf.layout.compose import ComposedReport
+from kcvs_pdf.layout.render import render_pdf
 
 OUTSIDE = ["file:///etc/passwd", "/etc/passwd", "http://example.org/logo.png",
            "https://example.org/logo.png", "../../outside.png"]

@@ -6,11 +6,11 @@ import io
 
 import pikepdf
 import pytest
-from pikepdf import Array, Dictionary, Name, String
-
 from conftest import CORPUS
 from hostile import EXPECTED_REMOVAL, active_content_pdf, forbidden_names
-from kcvs_pdf.sanitize import remove_active_content
+from pikepdf import Array, Dictionary, Name, String
+
+from kcvs_pdf.annexes.sanitize import remove_active_content
 
 
 def saved_and_reopened(pdf: pikepdf.Pdf) -> pikepdf.Pdf:

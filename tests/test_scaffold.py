@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from pypdf import PdfReader
-
 import reportcheck
 from conftest import REPO, ROOTS, run_cli
+from pypdf import PdfReader
 
 
 def fixture_project(root):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 
 from conftest import ALFA, REPORT_YAML, make_project
+
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.sources import annex_file_name, load_report
+from kcvs_pdf.sources.load import annex_file_name, load_report
 
 
 def test_annex_file_name_is_the_percent_decoded_last_part_of_a_pdf_url():

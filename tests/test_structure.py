@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import CORPUS, FIXTURE_ANNEXES, REPO, annex_project, run_cli
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 
-from conftest import CORPUS, FIXTURE_ANNEXES, REPO, annex_project, run_cli
-from kcvs_pdf.structure import append_annex, is_tagged
+from kcvs_pdf.pdf.structure import append_annex, is_tagged
 
 TAGGED = CORPUS / "tagged-pdf-ua-1.pdf"
 VERAPDF = REPO.parent / "shared" / "tools" / "verapdf" / "verapdf"

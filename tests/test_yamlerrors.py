@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.yamlerrors import explain
-from kcvs_pdf.yamlsource import MAX_DEPTH, UNREADABLE, load_yaml
+from kcvs_pdf.sources.yamlerrors import explain
+from kcvs_pdf.sources.yamlsource import MAX_DEPTH, UNREADABLE, load_yaml
 
 PATH = Path("sources/sections/01-alfa.md")
 LINK = 'links:\n  - label: "MEER"\n    url: "https://example.org/a.pdf"\n'

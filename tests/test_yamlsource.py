@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.fields import FieldReader
-from kcvs_pdf.yamlsource import load_yaml
+from kcvs_pdf.sources.fields import FieldReader
+from kcvs_pdf.sources.yamlsource import load_yaml
 
 PATH = Path("sources/sections/01-alfa.md")
 # Visible characters only: invisible ones are reported (see test_plaintext.py).

@@ -10,24 +10,37 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .annexes import collect_annexes
-from .approval import check_approvals
-from .budget import check_size
-from .bundle import bundle
-from .compose import STYLESHEET, compose_html, compose_watermark, link_descriptions
+from .annexes.plan import collect_annexes
 from .errors import Diagnostics
-from .glyphs import check_glyphs
-from .images import IMAGE_CACHE, downsample_images
-from .labels import Labels, load_labels
-from .model import AnnexPlan, BuildResult, DraftStamp, Edition, Project, RenderedReport, Report
-from .provenance import embed
-from .publish import write_atomically
-from .render import render_pdf
-from .revision import draft_stamp
-from .sources import load_report
-from .tagging import make_accessible
-from .watermark import watermark
-from .webview import save_linearised
+from .layout.compose import (
+    STYLESHEET,
+    compose_html,
+    compose_watermark,
+    link_descriptions,
+)
+from .layout.glyphs import check_glyphs
+from .layout.labels import Labels, load_labels
+from .layout.render import render_pdf
+from .model import (
+    AnnexPlan,
+    BuildResult,
+    DraftStamp,
+    Edition,
+    Project,
+    RenderedReport,
+    Report,
+)
+from .pdf.bundle import bundle
+from .pdf.images import IMAGE_CACHE, downsample_images
+from .pdf.provenance import embed
+from .pdf.tagging import make_accessible
+from .pdf.watermark import watermark
+from .pdf.webview import save_linearised
+from .pdf.write import write_atomically
+from .release.budget import check_size
+from .sources.approval import check_approvals
+from .sources.load import load_report
+from .sources.revision import draft_stamp
 
 Progress = Callable[[str], None]
 FONTS_DIR = "fonts"

@@ -11,12 +11,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from .inflate import InflateLimits
-from .markdown import BodyLink, Paragraph
-
 if TYPE_CHECKING:
-    from .budget import SizeCheck
-    from .images import Resampled
+    from .pdf.images import Resampled
+    from .release.budget import SizeCheck
 
 
 class Edition(enum.Enum):
@@ -61,6 +58,24 @@ class Approval:
     """File the status was written in (the section file, or report.yaml when inherited)."""
     line: int = 0
     column: int = 0
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One block of body text (paragraph, list item, heading, table cell, footnote, caption) with
+    the file line it starts on."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BodyLink:
+    """A link written in the body text, where it stands in the file."""
+
+    url: str
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -278,6 +293,16 @@ class RenderedReport:
         numbered = sorted((int(name.removeprefix("annex-")), page) for name, page in self.anchors.items()
                           if name.startswith("annex-") and name.removeprefix("annex-").isdigit())
         return tuple(page for _, page in numbered)
+
+
+@dataclass(frozen=True)
+class InflateLimits:
+    """How far an annex's compressed streams may expand before the file is refused."""
+
+    per_stream: int = 256 * 1024**2
+    """Bytes one stream may decode to."""
+    total: int = 1024**3
+    """Bytes all streams of the file together may decode to."""
 
 
 @dataclass(frozen=True)

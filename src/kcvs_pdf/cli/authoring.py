@@ -12,10 +12,19 @@ from ..build import build as build_report
 from ..build import check as check_sources
 from ..errors import Diagnostics, KcvsError, SourceError
 from ..model import Edition
-from ..scaffold import ScaffoldError, new_report
-from ..sources import load_report
-from .common import (EXIT_FAILED, main, print_diagnostics, print_resampled, project_from, project_options,
-                     shown, terminate_as_interrupt, weight)
+from ..sources.load import load_report
+from ..sources.scaffold import ScaffoldError, new_report
+from .common import (
+    EXIT_FAILED,
+    main,
+    print_diagnostics,
+    print_resampled,
+    project_from,
+    project_options,
+    shown,
+    terminate_as_interrupt,
+    weight,
+)
 
 
 @main.command()

@@ -10,11 +10,11 @@ from typing import NoReturn
 
 import click
 
-from ..budget import megabytes
 from ..errors import Diagnostics
-from ..images import PRINT_DPI
 from ..model import BuildResult, Project
+from ..pdf.images import PRINT_DPI
 from ..project import ProjectNotFound, open_project
+from ..release.budget import megabytes
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130

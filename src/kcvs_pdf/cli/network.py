@@ -10,13 +10,29 @@ from pathlib import Path
 import click
 
 from ..errors import Diagnostics
-from ..fetch import (MAX_BYTES, AnnexLink, Download, FetchOptions, Outcome, check_annexes, fetch_annexes,
-                     size_text)
-from ..links import check_links
-from ..lock import LOCK_FILE
-from ..sources import ANNEXES_DIR, load_report
-from .common import (EXIT_FAILED, SOURCES_OPTION, main, print_diagnostics, project_from, shown, stop,
-                     terminate_as_interrupt)
+from ..network.fetch import (
+    MAX_BYTES,
+    AnnexLink,
+    Download,
+    FetchOptions,
+    Outcome,
+    check_annexes,
+    fetch_annexes,
+    size_text,
+)
+from ..network.links import check_links
+from ..network.lock import LOCK_FILE
+from ..sources.load import ANNEXES_DIR, load_report
+from .common import (
+    EXIT_FAILED,
+    SOURCES_OPTION,
+    main,
+    print_diagnostics,
+    project_from,
+    shown,
+    stop,
+    terminate_as_interrupt,
+)
 
 
 def _timeout_option(default: float):

@@ -9,11 +9,20 @@ from pathlib import Path
 import click
 
 from ..errors import Diagnostics, KcvsError, SourceError
-from ..budget import megabytes
-from ..manifest import CHECKSUMS, MANIFEST
-from ..release import publish_release
-from .common import (EXIT_FAILED, main, print_diagnostics, print_resampled, project_from, project_options,
-                     shown, terminate_as_interrupt, weight)
+from ..release.budget import megabytes
+from ..release.folder import publish_release
+from ..release.manifest import CHECKSUMS, MANIFEST
+from .common import (
+    EXIT_FAILED,
+    main,
+    print_diagnostics,
+    print_resampled,
+    project_from,
+    project_options,
+    shown,
+    terminate_as_interrupt,
+    weight,
+)
 
 
 @main.command()

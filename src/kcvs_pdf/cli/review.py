@@ -7,15 +7,20 @@ from pathlib import Path
 
 import click
 
-from ..annotations import read_comments
-from ..change_report import change_labels, section_lines, summary, write_change_report
-from ..comment_list import FORMATS, comment_labels
-from ..comment_list import summary as comment_summary
-from ..comments import locate_comments
-from ..diff import compare
 from ..errors import Diagnostics, KcvsError, SourceError
+from ..pdf.provenance import read as read_embedded
 from ..project import LAYOUT, ProjectNotFound, find_root
-from ..provenance import read as read_embedded
+from ..review.annotations import read_comments
+from ..review.change_report import (
+    change_labels,
+    section_lines,
+    summary,
+    write_change_report,
+)
+from ..review.comment_list import FORMATS, comment_labels
+from ..review.comment_list import summary as comment_summary
+from ..review.comments import locate_comments
+from ..review.diff import compare
 from .common import EXIT_FAILED, main, print_diagnostics, shown
 
 _pdf_argument = click.Path(exists=True, dir_okay=False, path_type=Path)

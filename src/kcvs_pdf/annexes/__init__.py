@@ -1,0 +1,1 @@
+"""Turn the report's annex links into annex files that are safe to bundle: inspected, cleaned, bounded."""

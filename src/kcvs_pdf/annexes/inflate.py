@@ -1,0 +1,187 @@
+"""Turn a PDF's compressed streams into the number of bytes they decode to, counting up to a limit.
+
+Streams are decoded piece by piece and the pieces dropped at once, so a file whose streams
+would expand to gigabytes (a "decompression bomb") is measured in a few megabytes of memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+
+import pikepdf
+from pikepdf import Array, Name
+
+from ..model import InflateLimits
+
+CHUNK = 1024**2
+
+# Image codecs end the chain: nothing in the build decodes images, viewers decode them
+# into a bitmap whose size the page fixes, so their encoded size is what is counted.
+_IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF",
+                  "/Crypt"}
+
+
+def find_bomb(pdf: pikepdf.Pdf, limits: InflateLimits) -> str:
+    """Return why pdf's streams expand beyond limits (phrased to follow the file's name), or ''."""
+    total = 0
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        size = decoded_size(obj, min(limits.per_stream, limits.total - total) + 1)
+        if size > limits.per_stream:
+            return (f"is refused: a compressed stream in it would expand to more than "
+                    f"{_size(limits.per_stream)} (a 'decompression bomb'); ask for a copy saved "
+                    "without it, e.g. printed to PDF")
+        total += size
+        if total > limits.total:
+            return (f"is refused: its compressed streams would expand to more than "
+                    f"{_size(limits.total)} in all (a 'decompression bomb'); ask for a copy "
+                    "saved without them, e.g. printed to PDF")
+    return ""
+
+
+def decoded_size(stream: pikepdf.Stream, stop: int) -> int:
+    """Return how many bytes stream decodes to, or a number >= stop once it reaches stop."""
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, Array) else \
+        [str(filters)] if isinstance(filters, Name) else []
+    try:
+        pieces: Iterable[bytes] = (stream.read_raw_bytes(),)
+    except pikepdf.PdfError:
+        return 0  # data qpdf cannot read is copied as it is, never decoded
+    for name in names:
+        if name in _IMAGE_FILTERS or name not in _DECODERS:
+            break
+        pieces = _DECODERS[name](pieces)
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size >= stop:
+            break
+    return size
+
+
+def _flate(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    inflater = zlib.decompressobj()
+    for piece in pieces:
+        while piece:
+            try:
+                out = inflater.decompress(piece, CHUNK)
+            except zlib.error:
+                return  # damaged data decodes no further, in qpdf too
+            yield out
+            piece = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+    # Output can still be pending inside zlib after the last input was consumed.
+    while not inflater.eof:
+        try:
+            out = inflater.decompress(b"", CHUNK)
+        except zlib.error:
+            return
+        if not out:
+            return
+        yield out
+
+
+def _ascii_hex(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    carry = b""
+    for piece in pieces:
+        digits = carry + re.sub(rb"[^0-9A-Fa-f>]", b"", piece)
+        end = digits.find(b">")
+        if end >= 0:
+            digits = digits[:end] + (b"0" if end % 2 else b"")
+        even = len(digits) - len(digits) % 2
+        yield bytes.fromhex(digits[:even].decode("ascii"))
+        carry = digits[even:]
+        if end >= 0:
+            return
+
+
+def _ascii85(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    carry = b""
+    for piece in pieces:
+        # Each `z` stands for a whole group; spelled out, every group is five characters.
+        text = carry + re.sub(rb"[^!-uz~]", b"", piece).replace(b"z", b"!!!!!")
+        end = text.find(b"~")
+        text = text[:end] if end >= 0 else text
+        whole = len(text) if end >= 0 else len(text) - len(text) % 5
+        try:
+            yield base64.a85decode(text[:whole])
+        except ValueError:
+            return
+        carry = text[whole:]
+        if end >= 0:
+            return
+
+
+def _run_length(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    pending = b""
+    for piece in pieces:
+        data, out, at = pending + piece, bytearray(), 0
+        while at < len(data):
+            length = data[at]
+            if length == 128:
+                yield bytes(out)
+                return
+            if length < 128:
+                if at + length + 2 > len(data):
+                    break
+                out += data[at + 1:at + length + 2]
+                at += length + 2
+            else:
+                if at + 1 >= len(data):
+                    break
+                out += data[at + 1:at + 2] * (257 - length)
+                at += 2
+            if len(out) >= CHUNK:
+                yield bytes(out)
+                out.clear()
+        pending = data[at:]
+        yield bytes(out)
+
+
+def _lzw(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Decode LZW as PDF writes it: codes of 9 to 12 bits, most significant bit first, early change."""
+    table = [bytes([code]) for code in range(256)] + [b"", b""]
+    width, previous, bits, count, out = 9, b"", 0, 0, bytearray()
+    for piece in pieces:
+        for byte in piece:
+            bits, count = (bits << 8) | byte, count + 8
+            if count < width:
+                continue
+            count -= width
+            code, bits = bits >> count, bits & ((1 << count) - 1)
+            if code == 256:
+                del table[258:]
+                width, previous = 9, b""
+                continue
+            if code == 257 or code > len(table) or (code == len(table) and not previous):
+                yield bytes(out)
+                return
+            entry = table[code] if code < len(table) else previous + previous[:1]
+            if previous and len(table) < 4096:
+                table.append(previous + entry[:1])
+            previous = entry
+            out += entry
+            if len(table) + 1 >= 1 << width and width < 12:
+                width += 1
+            if len(out) >= CHUNK:
+                yield bytes(out)
+                out.clear()
+    yield bytes(out)
+
+
+_DECODERS = {"/FlateDecode": _flate, "/Fl": _flate, "/ASCIIHexDecode": _ascii_hex, "/AHx": _ascii_hex,
+             "/ASCII85Decode": _ascii85, "/A85": _ascii85, "/RunLengthDecode": _run_length,
+             "/RL": _run_length, "/LZWDecode": _lzw, "/LZW": _lzw}
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"

@@ -1,0 +1,95 @@
+"""Turn one annex file into a verdict (usable, repaired or refused), run in a child process.
+
+Run as `python -m kcvs_pdf.annexes.inspect_annex IN OUT PER_STREAM TOTAL`: reads IN with pikepdf (qpdf),
+the library that bundles it, writes a decrypted, repaired copy without active content to OUT
+and prints one JSON object. Kept apart from the build so that a file that hangs or crashes
+qpdf only takes this process down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pikepdf
+
+from ..model import InflateLimits
+from .inflate import find_bomb
+from .sanitize import remove_active_content
+
+_HEADER_WINDOW = 1024
+_MESSAGE_LENGTH = 300
+# What a file that is not a PDF most often is, told by how it starts; the bytes themselves
+# are never shown, since they are not ours to print.
+_LOOKS_LIKE = (
+    (rb"\s*<!doctype html|\s*<html|\s*<head|\s*<body", "an HTML page"),
+    (rb"\s*<\?xml|\s*<", "an XML or HTML file"),
+    (rb"PK\x03\x04", "a ZIP archive, such as a Word, Excel or PowerPoint file"),
+    (rb"\xd0\xcf\x11\xe0", "an old Word, Excel or PowerPoint file"),
+    (rb"\xff\xd8\xff|\x89PNG|GIF8|II\*\x00|MM\x00\*", "an image"),
+    (rb"\{\\rtf", "an RTF document"),
+    (rb"\s*[{\[]", "a JSON file"),
+)
+
+
+def inspect(source: Path, normalized: Path, limits: InflateLimits = InflateLimits()) -> dict:
+    """Return {'ok': True, 'pages', 'repaired', 'removed', 'sha256'} or {'ok': False, 'problem', 'sha256'}."""
+    # Read once: the bytes inspected are the bytes hashed, whatever happens to the file meanwhile.
+    data = source.read_bytes()
+    found = _inspect_bytes(data, normalized, limits)
+    return {**found, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict:
+    if b"%PDF-" not in data[:_HEADER_WINDOW]:
+        return {"ok": False, "problem": _not_a_pdf(data)}
+    if b"%%EOF" not in data:
+        return {"ok": False, "problem": "is truncated: it has no end-of-file marker (%%EOF), so part "
+                "of it is missing (an interrupted download?); download it again"}
+    stream = io.BytesIO(data)
+    try:
+        with pikepdf.open(stream, password="") as pdf:
+            if len(pdf.pages) == 0:
+                return {"ok": False, "problem": "is damaged beyond repair (it has no pages)"}
+            if any(float(page.mediabox[2]) <= float(page.mediabox[0]) for page in pdf.pages):
+                return {"ok": False, "problem": "is damaged beyond repair (a page has no size)"}
+            bomb = find_bomb(pdf, limits)
+            if bomb:
+                return {"ok": False, "problem": bomb}
+            removed = remove_active_content(pdf)
+            # Saving reads every object, as the bundle will: damage shows up here, not there.
+            pdf.save(normalized, encryption=False, deterministic_id=True)
+            pages, repairs = len(pdf.pages), pdf.get_warnings()
+    except pikepdf.PasswordError:
+        return {"ok": False, "problem": "requires a password to open: ask for a copy without "
+                "a password, or remove it (e.g. qpdf --decrypt)"}
+    except (pikepdf.PdfError, ValueError, KeyError, OSError) as exc:
+        return {"ok": False, "problem": f"is damaged beyond repair ({_without_source(exc, stream)})"}
+    # qpdf's first warning is often just "file is damaged"; the next one says how.
+    detail = next((w for w in repairs if not w.endswith("file is damaged")), repairs[0]) if repairs else ""
+    return {"ok": True, "pages": pages, "repaired": _without_source(detail, stream), "removed": removed}
+
+
+def _not_a_pdf(data: bytes) -> str:
+    start = data[:_HEADER_WINDOW].lstrip(b"\xef\xbb\xbf")
+    if not start.strip():
+        return "is not a PDF (the file is empty)"
+    kind = next((kind for pattern, kind in _LOOKS_LIKE if re.match(pattern, start, re.IGNORECASE)), "")
+    return f"is not a PDF (it looks like {kind})" if kind else "is not a PDF"
+
+
+def _without_source(message: object, stream: io.BytesIO) -> str:
+    """Return qpdf's message without the name of the input it starts with, safe to print."""
+    text = str(message).replace(f"stream {stream}: ", "")
+    # qpdf may quote a few bytes of the file: never let them act on the terminal.
+    return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    limits = InflateLimits(int(arguments[2]), int(arguments[3]))
+    print(json.dumps(inspect(Path(arguments[0]), Path(arguments[1]), limits)))

@@ -1,0 +1,150 @@
+"""Turn a Report and its annexes into one HTML document with the layout's Jinja templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from ..errors import Diagnostics
+from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Report
+from .hyphenate import hyphenate
+from .labels import Labels
+
+TEMPLATE = "report.html"
+WATERMARK_TEMPLATE = "watermark.html"
+STYLESHEET = "style.css"
+
+
+@dataclass(frozen=True)
+class ComposedReport:
+    """HTML ready for rendering, with what the renderer needs to resolve its resources."""
+
+    html: str
+    base_url: str
+    """Layout folder as a file URL, so the stylesheet and fonts resolve inside it."""
+
+
+def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edition, labels: Labels,
+                 diagnostics: Diagnostics, stamp: DraftStamp | None = None) -> ComposedReport | None:
+    """Render the layout's template for report; record template errors with file and line."""
+    environment = _environment(layout)
+    locale = report.language.replace("-", "_")
+    environment.filters.update(
+        month_year=lambda date: format_date(date, "MMMM y", locale=locale),
+        long_date=lambda date: format_date(date, "long", locale=locale),
+        number=lambda value, decimals=0: _number(value, decimals, locale),
+        amount=lambda value: _number(value, 2, locale),
+        hyphenate=lambda value: hyphenate(value, report.language),
+    )
+    context = template_context(report, annexes, edition, labels, stamp)
+    return _render(environment, TEMPLATE, context, layout, diagnostics)
+
+
+def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> ComposedReport | None:
+    """Render the layout's watermark page, laid over every page of a draft."""
+    return _render(_environment(layout), WATERMARK_TEMPLATE, {"text": text, "stylesheet": STYLESHEET}, layout,
+                   diagnostics)
+
+
+def _environment(layout: Path) -> jinja2.Environment:
+    # A sandbox: a layout is content someone may send us, and must not run code while rendering.
+    return ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
+                                         undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                         lstrip_blocks=True)
+
+
+def _render(environment: jinja2.Environment, name: str, context: dict, layout: Path,
+            diagnostics: Diagnostics) -> ComposedReport | None:
+    try:
+        html = environment.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        diagnostics.error(Path(exc.filename or layout / name), exc.lineno, 1,
+                          f"template syntax error: {exc.message}", "layout.syntax")
+        return None
+    except jinja2.TemplateNotFound as exc:
+        diagnostics.error(layout / exc.name, 0, 0, f"template '{exc.name}' is missing from the layout",
+                          "layout.missing-template")
+        return None
+    except SecurityError as exc:
+        template, line = _template_location(exc, layout)
+        diagnostics.error(template, line, 1, f"template tries something a layout may not do: {exc}",
+                          "layout.unsafe")
+        return None
+    except jinja2.UndefinedError as exc:
+        template, line = _template_location(exc, layout)
+        diagnostics.error(template, line, 1, f"template uses a field that does not exist: {exc.message}",
+                          "layout.undefined")
+        return None
+    return ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
+
+
+def template_context(report: Report, annexes: AnnexPlan, edition: Edition, labels: Labels,
+                     stamp: DraftStamp | None = None) -> dict:
+    """Build the one dict templates see: the report plus link targets decided by the edition."""
+    bundled = {annex.url: annex for annex in annexes.bundled}
+    link_targets = {
+        link.url: f"#{bundled[link.url].anchor}" if link.url in bundled else link.url
+        for section in report.sections for link in section.links
+    }
+    approved = sum(s.approval.status is ApprovalStatus.APPROVED for s in report.sections)
+    return {
+        "report": report,
+        "labels": labels,
+        "edition": edition.value,
+        "draft": edition is Edition.DRAFT,
+        "stamp": stamp,
+        "approved_count": labels["draft"]["approved_count"].format(
+            approved=approved, total=len(report.sections)),
+        "chapters": report.chapters,
+        "bodies": {section.slug: Markup(section.body_html) for section in report.sections},
+        "link_targets": link_targets,
+        "bundled_annexes": annexes.bundled,
+        "online_annexes": annexes.online,
+        "stylesheet": STYLESHEET,
+    }
+
+
+def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
+                      anchors: dict[str, int]) -> dict[str, str]:
+    """Return the words a screen reader says for each link target: where the link leads.
+
+    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"); calls to action get
+    their label; `anchors` gives the 0-based page of each id in the rendered report.
+    """
+    page = labels["page"]
+    words = {link.url: link.label.capitalize() for section in report.sections for link in section.links}
+    for chapter in report.chapters:
+        target = f"chapter-{chapter.number}"
+        if target in anchors:
+            words[f"#{target}"] = f"{labels['chapter']} {chapter.number}: {chapter.title}, {page} " \
+                                  f"{anchors[target] + 1}"
+        for section in chapter.sections:
+            if section.slug in anchors:
+                words[f"#{section.slug}"] = f"{section.title}, {page} {anchors[section.slug] + 1}"
+    for annex in annexes.bundled:
+        words[f"#{annex.anchor}"] = f"{labels['annex']} {annex.number}: {annex.title}, {page} {annex.first_label}"
+    return words
+
+
+def _number(value: object, decimals: int, locale: str) -> str:
+    """Return value with the locale's grouping and decimal marks: 1.383.572,80 in nl-BE."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(Decimal(str(value)), format=pattern, locale=locale)
+
+
+def _template_location(exc: Exception, layout: Path) -> tuple[Path, int]:
+    traceback = exc.__traceback__
+    location = (layout / TEMPLATE, 0)
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            location = (Path(filename), traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return location

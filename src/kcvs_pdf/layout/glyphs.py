@@ -1,0 +1,75 @@
+"""Turn the layout's fonts into the characters they can draw, and report text they cannot."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from ..errors import Diagnostics
+from ..model import Report
+
+FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf")
+# Invisible characters are never drawn, so no font needs them.
+_NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def check_glyphs(report: Report, fonts: Path, diagnostics: Diagnostics) -> None:
+    """Record an error for each character of the report's text that no layout font has."""
+    covered = coverage(fonts, _fingerprint(fonts)) if fonts.is_dir() else frozenset()
+    if not covered:
+        diagnostics.error(fonts, 0, 0, f"the layout has no fonts in {fonts.name}/: the build uses no "
+                          "font of the machine, so the layout must bring its own", "layout.no-fonts")
+        return
+    for path, text in _printed_text(report):
+        missing = sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace()
+                          and unicodedata.category(ch) not in _NOT_DRAWN})
+        if not missing:
+            continue
+        source = path.read_text(encoding="utf-8-sig")
+        for character in missing:
+            line, column = _locate(source, character)
+            name = unicodedata.name(character, "unnamed character")
+            diagnostics.error(path, line, column,
+                              f"the character '{character}' (U+{ord(character):04X} {name}) is in none of "
+                              f"the layout's fonts, so it cannot be printed: replace it, or add a font "
+                              f"that has it to {fonts.parent.name}/{fonts.name}/ and its stylesheet",
+                              "text.no-glyph")
+
+
+@functools.lru_cache(maxsize=4)
+def coverage(fonts: Path, fingerprint: tuple) -> frozenset[int]:
+    """Return every code point some font file in the folder maps to a glyph."""
+    points: set[int] = set()
+    for path in sorted(fonts.iterdir()):
+        if path.suffix.lower() in FONT_SUFFIXES:
+            with TTFont(path, lazy=True) as font:
+                points.update(font.getBestCmap() or {})
+    return frozenset(points)
+
+
+def _fingerprint(fonts: Path) -> tuple:
+    """Return what identifies the folder's fonts, so an edited folder is read again."""
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(fonts.iterdir()))
+
+
+def _printed_text(report: Report):
+    """Yield (file, text) for everything of the sources that the layout prints."""
+    yield report.sources / "report.yaml", " ".join(
+        [report.title, report.subtitle, report.organisation, report.subject,
+         *(c.title for c in report.chapters), *(f"{c.label} {c.value}" for c in report.colophon),
+         *(label.value for label in report.labels)])
+    for section in report.sections:
+        yield section.path, " ".join([section.title, section.body_text,
+                                      *(link.label for link in section.links),
+                                      *(link.title or "" for link in section.links)])
+
+
+def _locate(source: str, character: str) -> tuple[int, int]:
+    index = source.find(character)
+    if index < 0:
+        return 1, 1
+    line = source.count("\n", 0, index) + 1
+    return line, index - (source.rfind("\n", 0, index) + 1) + 1

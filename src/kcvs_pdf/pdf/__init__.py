@@ -1,0 +1,1 @@
+"""Turn the rendered report into the finished PDF: tags, annexes, watermark, embedded data, output."""

@@ -1,0 +1,120 @@
+"""Turn the changes between two builds into a designed change-report PDF beside the new one."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pypdfium2
+
+from ..errors import Diagnostics
+from ..layout.compose import STYLESHEET, ComposedReport
+from ..layout.labels import label_group
+from ..layout.render import render_pdf
+from ..pdf.write import write_atomically
+from .diff import ReportChanges, SectionChange
+
+TEMPLATE = "changes.html"
+LABELS = ("file_suffix", "title", "summary", "section_one", "section_many", "no_changes", "written",
+          "old_version", "new_version", "editions", "revision", "legend", "inserted", "deleted",
+          "overview", "section", "chapter", "change", "page", "page_number", "kinds", "unchanged", "none_unchanged",
+          "moved_to", "moved_order", "source", "pages_title", "page_of_old", "page_of_new")
+# 100 dpi shows a page's layout and headings; the text itself is in the report above the pictures.
+PICTURE_DPI = 100
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A page of one of the compared PDFs, as an image for the change report."""
+
+    uri: str
+    """PNG as a data: URL, so the renderer reads nothing outside the layout."""
+    alt: str
+    """Alternative text and caption, e.g. `Pagina 12 van de vorige versie`."""
+
+
+def change_labels(layout: Path) -> dict:
+    """Return the words of the change report and the terminal summary."""
+    return label_group(layout, "changes", LABELS)
+
+
+def summary(changes: ReportChanges, labels: dict) -> str:
+    """Return the one-line count of changes, e.g. `3 secties gewijzigd, 1 toegevoegd, …`."""
+    if not changes.any:
+        return labels["no_changes"]
+    edited = len(changes.edited)
+    return labels["summary"].format(
+        edited=edited, sections=labels["section_one" if edited == 1 else "section_many"],
+        added=len(changes.added), removed=len(changes.removed), moved=len(changes.moved))
+
+
+def section_lines(changes: ReportChanges, labels: dict) -> tuple[str, ...]:
+    """Return a line per section that changed: what happened to it, its title and source."""
+    return tuple(f"{', '.join(labels['kinds'][kind] for kind in _kinds(change))}: "
+                 f"{change.section.title} ({change.section.source})"
+                 for change in changes.sections if not change.unchanged)
+
+
+def _kinds(change: SectionChange) -> tuple[str, ...]:
+    return tuple(kind for kind in ("added", "removed", "edited", "moved") if getattr(change, kind))
+
+
+def report_path(new: Path, labels: dict) -> Path:
+    """Return where the change report of new is written: beside it, `<stem>-wijzigingen.pdf`."""
+    return new.with_name(f"{new.stem}-{labels['file_suffix']}.pdf")
+
+
+def write_change_report(changes: ReportChanges, old: Path, new: Path, layout: Path, labels: dict,
+                        diagnostics: Diagnostics) -> Path:
+    """Render the change report with the layout's template and write it beside new."""
+    context = {"labels": labels, "changes": changes, "summary": summary(changes, labels),
+               "old_name": old.name, "new_name": new.name,
+               "pictures": _pictures(changes, old, new, labels), "stylesheet": STYLESHEET}
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True)
+    html = environment.get_template(TEMPLATE).render(context)
+    composed = ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
+    rendered = render_pdf(composed, (layout,), layout / STYLESHEET,
+                          datetime.date.fromisoformat(changes.new.published), diagnostics)
+    target = report_path(new, labels)
+    write_atomically(rendered.pdf, target, expected_pages=rendered.page_count)
+    return target
+
+
+def _pictures(changes: ReportChanges, old: Path, new: Path, labels: dict) -> dict[str, tuple[Picture, ...]]:
+    """Return the first page of each edited, added or removed section, old beside new."""
+    shown = [change for change in changes.sections if change.edited or change.added or change.removed]
+    old_pages = {c.old.slug: (c.old.first_page, c.old.page_labels[0]) for c in shown if c.old}
+    new_pages = {c.new.slug: (c.new.first_page, c.new.page_labels[0]) for c in shown if c.new}
+    old_pictures = _render_pages(old, old_pages, labels["page_of_old"])
+    new_pictures = _render_pages(new, new_pages, labels["page_of_new"])
+    return {change.section.slug: _side_by_side(change, old_pictures, new_pictures) for change in shown}
+
+
+def _side_by_side(change: SectionChange, old: dict[str, Picture],
+                  new: dict[str, Picture]) -> tuple[Picture, ...]:
+    slug = change.section.slug
+    return tuple(pictures[slug] for pictures in (old, new) if slug in pictures)
+
+
+def _render_pages(path: Path, pages: dict[str, tuple[int, str]], alt: str) -> dict[str, Picture]:
+    """Render each wanted page of the PDF at path to PNG."""
+    document = pypdfium2.PdfDocument(path)
+    try:
+        pictures = {}
+        for slug, (index, label) in pages.items():
+            page = document[index]
+            image = page.render(scale=PICTURE_DPI / 72).to_pil()
+            page.close()
+            png = io.BytesIO()
+            image.save(png, format="PNG", optimize=True)
+            uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+            pictures[slug] = Picture(uri=uri, alt=alt.format(label=label))
+        return pictures
+    finally:
+        document.close()

@@ -1,0 +1,1 @@
+"""Turn the `sources/` folder into a validated Report: YAML fields, Markdown bodies, approvals."""
