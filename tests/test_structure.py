@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import subprocess
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import CORPUS, FIXTURE_ANNEXES, REPO, annex_project, run_cli
+from conftest import CORPUS, FIXTURE_ANNEXES, annex_project, run_cli
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
+from verapdf import failed_rules
 
 from kcvs_pdf.pdf.structure import append_annex, is_tagged
 
 TAGGED = CORPUS / "tagged-pdf-ua-1.pdf"
-VERAPDF = REPO.parent / "shared" / "tools" / "verapdf" / "verapdf"
 
 
 def build_with(root: Path, annexes: list[Path]) -> dict:
@@ -146,28 +141,6 @@ def test_untagged_annex_pages_are_artifacts_and_withdraw_the_claim(mixed):
         section = annex_section(pdf, "Bijlage 1: Sectie 1")
         assert section.Alt == "Bijlage 1: Sectie 1 (niet toegankelijk gemaakt)" and "/K" not in section
         assert annex_section(pdf, "Bijlage 2: Sectie 2").S == Name.Sect
-
-
-def failed_rules(*pdfs: Path) -> list[dict[str, int]]:
-    """Return veraPDF's PDF/UA-1 failed rules of each pdf, with their failed checks.
-
-    veraPDF takes seconds a file: the files are validated side by side, the same bytes once.
-    """
-    if not VERAPDF.is_file() or shutil.which("java") is None:
-        pytest.skip("veraPDF (../shared/tools/verapdf) or java is not available")
-    digests = [hashlib.sha256(pdf.read_bytes()).hexdigest() for pdf in pdfs]
-    unique = dict(zip(digests, pdfs, strict=True))
-    runs = [subprocess.Popen([str(VERAPDF), str(pdf), "ua1"], stdout=subprocess.DEVNULL,
-                             env={**os.environ, "VERAPDF_REPORT": str(pdf.with_suffix(".verapdf.xml"))})
-            for pdf in unique.values()]
-    for run in runs:
-        run.wait(timeout=300)
-    found = []
-    for digest in digests:
-        rules = ElementTree.parse(unique[digest].with_suffix(".verapdf.xml")).getroot().iter("rule")
-        found.append({f"{rule.get('clause')}-{rule.get('testNumber')}": int(rule.get("failedChecks"))
-                      for rule in rules if rule.get("status") == "failed"})
-    return found
 
 
 def test_a_bundle_of_tagged_annexes_passes_verapdf_and_an_untagged_annex_only_loses_the_claim(tagged, mixed):

@@ -90,7 +90,11 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
         listed = ", ".join(sorted(set(fetcher.refused)))
         raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
                                   f"the network, which is not allowed: {listed}")
-    anchors = {anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors}
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        # An element that runs over several pages has its id on each: where it starts counts.
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index)
     return RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors)
 
 
