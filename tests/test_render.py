@@ -122,7 +122,7 @@ def test_strict_build_fails_on_renderer_warnings(tmp_path):
 
 
 def build_in_fresh_process(project: Path, *args: str) -> bytes:
-    subprocess.run([sys.executable, "-m", "kcvs_pdf", "build", "-o", "out.pdf", *args], cwd=project,
+    subprocess.run([sys.executable, "-m", "kcvs_pdf", "build", "--no-cache", "-o", "out.pdf", *args], cwd=project,
                    check=True, capture_output=True)
     return (project / "out.pdf").read_bytes()
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from ..build import build as build_report
-from ..build import check as check_sources
+from .. import cache
 from ..errors import Diagnostics, KcvsError, SourceError
-from ..model import Edition
-from ..sources.load import load_report
-from ..sources.scaffold import ScaffoldError, new_report
+from ..model import BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
-    main,
     print_diagnostics,
     print_resampled,
     project_from,
@@ -27,7 +24,7 @@ from .common import (
 )
 
 
-@main.command()
+@click.command()
 @project_options
 @click.option("--edition", type=click.Choice([e.value for e in Edition]), default=Edition.FULL.value,
               show_default=True,
@@ -37,14 +34,45 @@ from .common import (
                    "full and web need every section approved.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web].")
-def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Build even when nothing changed since the last build (which otherwise takes a "
+                   "fraction of a second and gives the same PDF).")
+def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None, no_cache: bool) -> None:
     """Check the sources, render the report and write the PDF.
 
     The PDF is written to a temporary file and only replaces the previous one once it is
     complete and checked, so a failed or interrupted build never loses the last good PDF.
+    When nothing the build reads has changed since the last build of the same edition, the
+    PDF is already right: it is only confirmed (kept in build/.cache/, safe to delete).
     """
     started = time.monotonic()
     project = project_from(sources, layout, output)
+    key = cache.build_key(project, Edition(edition), strict)
+    unchanged = None if no_cache else cache.replay(project, Edition(edition), key)
+    if unchanged is not None:
+        for note in unchanged.notes:
+            click.echo(note, err=True)
+        click.echo(f"Wrote {shown(Path(unchanged.path))}: {unchanged.summary}, unchanged since the last "
+                   f"build (nothing it reads changed), {time.monotonic() - started:.1f} s")
+        return
+    result, warnings = _build(project, Edition(edition), strict)
+    notes = (*warnings, *_notes(project, result))
+    summary = f"{result.page_count} pages, {weight(result)}, {len(result.annexes.bundled)} annex(es) bundled" \
+              f"{', claims PDF/UA-1' if result.claims_pdf_ua else ''}"
+    cache.remember(project, Edition(edition), cache.CachedBuild(
+        key, str(result.path), hashlib.sha256(result.path.read_bytes()).hexdigest(), result.page_count,
+        summary, notes))
+    print_resampled(result)
+    click.echo(f"Wrote {shown(result.path)}: {summary}, {time.monotonic() - started:.1f} s")
+
+
+def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResult, tuple[str, ...]]:
+    """Run the build with a line per stage; return what it wrote and the warnings it printed.
+
+    On failure print why and exit.
+    """
+    # Imported here: an unchanged rebuild has answered without loading WeasyPrint at all.
+    from ..build import build as build_report
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
 
@@ -53,7 +81,7 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
 
     with terminate_as_interrupt("Interrupted: no PDF was written; the previous one is unchanged."):
         try:
-            result = build_report(project, Edition(edition), diagnostics, strict, progress)
+            result = build_report(project, edition, diagnostics, strict, progress)
         except SourceError:
             print_diagnostics(diagnostics)
             click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "
@@ -64,20 +92,24 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
             click.secho(f"error: {error}", fg="red", err=True)
             sys.exit(EXIT_FAILED)
     print_diagnostics(diagnostics)
+    return result, tuple(str(item) for item in diagnostics.items)
+
+
+def _notes(project: Project, result: BuildResult) -> tuple[str, ...]:
+    """Print and return the notices a successful build ends with; a cached rebuild repeats them."""
+    notes = []
     if result.annexes.missing:
-        click.echo(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
-                   "listed as online in the table of contents (--strict makes this an error)", err=True)
+        notes.append(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
+                     "listed as online in the table of contents (--strict makes this an error)")
     if result.untagged_annex_pages:
-        click.echo(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
-                   "tags: marked as not accessible, so the PDF does not claim PDF/UA-1", err=True)
-    print_resampled(result)
-    click.echo(f"Wrote {shown(result.path)}: {result.page_count} pages, {weight(result)}, "
-               f"{len(result.annexes.bundled)} annex(es) bundled, "
-               f"{'claims PDF/UA-1, ' if result.claims_pdf_ua else ''}"
-               f"{time.monotonic() - started:.1f} s")
+        notes.append(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
+                     "tags: marked as not accessible, so the PDF does not claim PDF/UA-1")
+    for note in notes:
+        click.echo(note, err=True)
+    return tuple(notes)
 
 
-@main.command()
+@click.command()
 @project_options
 def check(sources: Path, layout: Path, strict: bool) -> None:
     """Report every problem in the sources, the layout and the annex files, without rendering.
@@ -85,6 +117,7 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
     a count. Exits 1 when there are errors (or warnings, with --strict).
     """
+    from ..build import check as check_sources
     project = project_from(sources, layout, None)
     diagnostics = Diagnostics(project.root)
     check_sources(project, diagnostics, strict=strict)
@@ -95,7 +128,7 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
-@main.command()
+@click.command()
 @click.argument("year", type=click.IntRange(1900, 2999))
 @click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The report to start from [default: the project's sources/].")
@@ -112,6 +145,8 @@ def new(year: int, sources: Path | None, target: Path | None) -> None:
     Every section keeps its title and place, with no text, no links and status "concept";
     annexes/ starts empty. The current report is not changed and still builds.
     """
+    from ..sources.load import load_report
+    from ..sources.scaffold import ScaffoldError, new_report
     project = project_from(sources, None, None)
     diagnostics = Diagnostics(project.root)
     report = load_report(project.sources, diagnostics)

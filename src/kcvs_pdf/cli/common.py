@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 from contextlib import contextmanager
@@ -12,9 +13,7 @@ import click
 
 from ..errors import Diagnostics
 from ..model import BuildResult, Project
-from ..pdf.images import PRINT_DPI
 from ..project import ProjectNotFound, open_project
-from ..release.budget import megabytes
 
 # Usage errors exit 2 through click itself.
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
@@ -36,7 +35,23 @@ def project_options(function):
     return function
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when used, so `kcvs-pdf build` loads no review code
+    and an unchanged rebuild answers before WeasyPrint is even imported."""
+
+    COMMANDS = {"build": "authoring", "check": "authoring", "new": "authoring", "fetch": "network",
+                "links": "network", "publish": "release", "diff": "review", "comments": "review"}
+
+    def list_commands(self, context: click.Context) -> list[str]:
+        return sorted(self.COMMANDS)
+
+    def get_command(self, context: click.Context, name: str) -> click.Command | None:
+        if name not in self.COMMANDS:
+            return None
+        return getattr(importlib.import_module(f"{__package__}.{self.COMMANDS[name]}"), name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kcvs-pdf")
 @click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Project folder (the one holding layouts/ and sources/) [default: the current "
@@ -115,6 +130,8 @@ SOURCES_OPTION = PROJECT_OPTIONS[0]
 
 def weight(result: BuildResult) -> str:
     """Return a PDF's size, with its budget."""
+    from ..release.budget import megabytes
+
     if result.size is None:
         return megabytes(result.size_bytes)
     verdict = "OVER its budget" if result.size.over else "budget"
@@ -122,6 +139,9 @@ def weight(result: BuildResult) -> str:
 
 
 def print_resampled(result: BuildResult) -> None:
+    from ..pdf.images import PRINT_DPI
+    from ..release.budget import megabytes
+
     if result.resampled:
         before = sum(image.bytes_before for image in result.resampled)
         after = sum(image.bytes_after for image in result.resampled)

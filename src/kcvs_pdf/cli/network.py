@@ -26,7 +26,6 @@ from ..sources.load import ANNEXES_DIR, load_report
 from .common import (
     EXIT_FAILED,
     SOURCES_OPTION,
-    main,
     print_diagnostics,
     project_from,
     shown,
@@ -41,7 +40,7 @@ def _timeout_option(default: float):
                         help="Give up on a server that stays silent this long.")
 
 
-@main.command()
+@click.command()
 @SOURCES_OPTION
 @click.option("--check", "check_only", is_flag=True,
               help="Download nothing (no internet): compare sources/annexes/ with the links and "
@@ -97,7 +96,7 @@ def fetch(sources: Path, check_only: bool, force: bool, max_size: float, timeout
         sys.exit(EXIT_FAILED)
 
 
-@main.command()
+@click.command()
 @SOURCES_OPTION
 @click.option("--strict", is_flag=True, help="Treat dead and insecure links as errors: exit 1.")
 @_timeout_option(10)

@@ -14,7 +14,6 @@ from ..release.folder import publish_release
 from ..release.manifest import CHECKSUMS, MANIFEST
 from .common import (
     EXIT_FAILED,
-    main,
     print_diagnostics,
     print_resampled,
     project_from,
@@ -25,7 +24,7 @@ from .common import (
 )
 
 
-@main.command()
+@click.command()
 @project_options
 def publish(sources: Path, layout: Path, strict: bool) -> None:
     """Build the full and web editions and write build/publish/, the folder to upload.

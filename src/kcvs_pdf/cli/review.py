@@ -21,7 +21,7 @@ from ..review.comment_list import FORMATS, comment_labels
 from ..review.comment_list import summary as comment_summary
 from ..review.comments import locate_comments
 from ..review.diff import compare
-from .common import EXIT_FAILED, main, print_diagnostics, shown
+from .common import EXIT_FAILED, print_diagnostics, shown
 
 _pdf_argument = click.Path(exists=True, dir_okay=False, path_type=Path)
 _layout_option = click.option(
@@ -30,7 +30,7 @@ _layout_option = click.option(
          "layouts/default/].")
 
 
-@main.command()
+@click.command()
 @click.argument("old", type=_pdf_argument)
 @click.argument("new", type=_pdf_argument)
 @_layout_option
@@ -61,7 +61,7 @@ def diff(old: Path, new: Path, layout: Path | None) -> None:
     click.echo(labels["written"].format(path=shown(target)))
 
 
-@main.command()
+@click.command()
 @click.argument("reviewed", type=_pdf_argument)
 @_layout_option
 @click.option("--format", "output_format", type=click.Choice(tuple(FORMATS)), default="text", show_default=True,
