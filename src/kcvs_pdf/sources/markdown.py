@@ -18,6 +18,9 @@ from .markdown_checks import BodyFile, check_body
 
 __all__ = ["MarkdownBody", "render_markdown"]
 
+HEADING_OFFSET = 2
+"""Levels above a section's own headings: the chapter (h1) and the section title (h2)."""
+
 # A cell that holds one amount: 1.383.572,80 · 12 % · € 3.500 · -4,5
 _NUMBER = re.compile(r"[€$£]?\s?[-+−]?\d[\d.\u00a0\u202f ]*(,\d+)?\s?[%‰€]?")
 _PLACEHOLDERS = ("", "-", "–", "—")
@@ -114,7 +117,16 @@ def _footnote_backref(renderer, tokens: list[Token], index: int, options, env) -
     return f' <a class="footnote-backref" href="#{env["id_prefix"]}--fnref-{meta["id"] + 1}">↩</a>'
 
 
+def _heading(renderer, tokens: list[Token], index: int, options, env) -> str:
+    """Render `#` as h3: in the layout a section's title is h2 under its chapter's h1."""
+    token = tokens[index]
+    level = min(int(token.tag[1]) + HEADING_OFFSET, 6)
+    return f"<h{level}>" if token.nesting == 1 else f"</h{level}>\n"
+
+
 _RULES = {
+    "heading_open": _heading,
+    "heading_close": _heading,
     "html_block": _escaped,
     "html_inline": _escaped,
     "image": _image,

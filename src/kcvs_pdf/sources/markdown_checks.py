@@ -66,6 +66,7 @@ def check_body(tokens: list[Token], env: dict, body: BodyFile, sources: Path) ->
     links: list[BodyLink] = []
     _check_depth(tokens, body)
     _check_footnote_definitions(env, body)
+    _check_heading_levels(tokens, body)
     for index, token in enumerate(tokens):
         if token.type == "html_block":
             _report_html(token.content, body, token.map[0], 1)
@@ -81,7 +82,8 @@ def check_body(tokens: list[Token], env: dict, body: BodyFile, sources: Path) ->
 
 def _check_inline(token: Token, body: BodyFile, sources: Path, links: list[BodyLink]) -> None:
     row = token.map[0]
-    for child in token.children or ():
+    children = token.children or []
+    for index, child in enumerate(children):
         if child.type in ("softbreak", "hardbreak"):
             row += 1
         elif child.type == "html_inline" and not child.content.startswith("</"):
@@ -91,11 +93,40 @@ def _check_inline(token: Token, body: BodyFile, sources: Path, links: list[BodyL
             _check_image(child, body, row, body.column(row, "](" + src, "!["), sources)
         elif child.type == "link_open":
             href = child.attrGet("href") or ""
-            column = body.column(row, "](" + href, "[")
+            column = body.column(row, "<" + href) if child.markup == "autolink" else \
+                body.column(row, "](" + href, "[")
             _check_link(href, body, row, column)
+            _check_link_text(href, children[index + 1:], body, row, column)
             links.append(BodyLink(href, body.first_line + row, column))
         elif child.type == "text":
             _check_leftovers(child.content, body, row)
+
+
+def _check_heading_levels(tokens: list[Token], body: BodyFile) -> None:
+    """Warn where a heading skips a level: screen readers navigate by them, and read a gap as
+    something missing. The section's title is the level above `#`."""
+    level = 0
+    for token in tokens:
+        if token.type != "heading_open":
+            continue
+        written = int(token.tag[1])
+        if written > level + 1:
+            before = "the section title" if level == 0 else f"'{'#' * level}'"
+            body.warning(token.map[0], 1, f"this heading ('{'#' * written}') skips a level: after {before} "
+                         f"comes '{'#' * (level + 1)}'", "markdown.heading-skip")
+        level = written
+
+
+def _check_link_text(href: str, following: list[Token], body: BodyFile, row: int, column: int) -> None:
+    """Warn when a link's words are its bare address: a listener hears a string of letters and
+    slashes instead of where the link leads."""
+    end = next((i for i, token in enumerate(following) if token.type == "link_close"), len(following))
+    words = "".join(token.content for token in following[:end] if token.type == "text")
+    bare = words.strip().removesuffix("/")
+    if bare and bare in {href.removesuffix("/"), href.split("://", 1)[-1].removesuffix("/"),
+                         href.removeprefix("mailto:")} and not href.startswith("mailto:"):
+        body.warning(row, column, f"the link's text is its address ('{words.strip()}'): write what it "
+                     "leads to, e.g. [het verslag op de website](https://…)", "markdown.link-text")
 
 
 def _report_html(content: str, body: BodyFile, row: int, column: int) -> None:
