@@ -34,7 +34,7 @@ class ComposedReport:
 def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edition, labels: Labels,
                  diagnostics: Diagnostics, stamp: DraftStamp | None = None) -> ComposedReport | None:
     """Render the layout's template for report; record template errors with file and line."""
-    environment = _environment(layout)
+    environment = template_environment(layout)
     locale = report.language.replace("-", "_")
     environment.filters.update(
         month_year=lambda date: format_date(date, "MMMM y", locale=locale),
@@ -44,23 +44,25 @@ def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edit
         hyphenate=lambda value: hyphenate(value, report.language),
     )
     context = template_context(report, annexes, edition, labels, stamp)
-    return _render(environment, TEMPLATE, context, layout, diagnostics)
+    return render_template(environment, TEMPLATE, context, layout, diagnostics)
 
 
 def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> ComposedReport | None:
     """Render the layout's watermark page, laid over every page of a draft."""
-    return _render(_environment(layout), WATERMARK_TEMPLATE, {"text": text, "stylesheet": STYLESHEET}, layout,
+    return render_template(template_environment(layout), WATERMARK_TEMPLATE,
+                           {"text": text, "stylesheet": STYLESHEET}, layout,
                    diagnostics)
 
 
-def _environment(layout: Path) -> jinja2.Environment:
+def template_environment(layout: Path) -> jinja2.Environment:
+    """Return the sandboxed Jinja environment every template of the layout is rendered in."""
     # A sandbox: a layout is content someone may send us, and must not run code while rendering.
     return ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
                                          undefined=jinja2.StrictUndefined, trim_blocks=True,
                                          lstrip_blocks=True)
 
 
-def _render(environment: jinja2.Environment, name: str, context: dict, layout: Path,
+def render_template(environment: jinja2.Environment, name: str, context: dict, layout: Path,
             diagnostics: Diagnostics) -> ComposedReport | None:
     try:
         html = environment.get_template(name).render(context)

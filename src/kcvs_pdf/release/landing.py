@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from ..errors import Diagnostics
-from ..layout.compose import _environment, _render
+from ..layout.compose import render_template, template_environment
 from ..layout.labels import Labels
 from ..model import Report
 from .manifest import PublishedFile
@@ -74,7 +74,7 @@ def compose_landing(report: Report, labels: Labels, layout: Path, page: PurePosi
                           "page: copy the one from layouts/default/", "layout.missing-stylesheet")
         return None
     locale = report.language.replace("-", "_")
-    environment = _environment(layout)
+    environment = template_environment(layout)
     environment.filters.update(
         filesize=lambda size: _file_size(size, locale),
         number=lambda value: format_decimal(value, locale=locale),
@@ -91,7 +91,7 @@ def compose_landing(report: Report, labels: Labels, layout: Path, page: PurePosi
         # Inline, so the page makes no request for its looks; the file is the layout's own.
         "css": Markup(stylesheet.read_text(encoding="utf-8")),
     }
-    composed = _render(environment, LANDING_TEMPLATE, context, layout, diagnostics)
+    composed = render_template(environment, LANDING_TEMPLATE, context, layout, diagnostics)
     return composed.html if composed is not None else None
 
 

@@ -8,11 +8,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pypdfium2
 
 from ..errors import Diagnostics
-from ..layout.compose import STYLESHEET, ComposedReport
+from ..layout.compose import STYLESHEET, render_template, template_environment
 from ..layout.labels import label_group
 from ..layout.render import render_pdf
 from ..pdf.write import write_atomically
@@ -74,11 +73,8 @@ def write_change_report(changes: ReportChanges, old: Path, new: Path, layout: Pa
     context = {"labels": labels, "changes": changes, "summary": summary(changes, labels),
                "old_name": old.name, "new_name": new.name,
                "pictures": _pictures(changes, old, new, labels), "stylesheet": STYLESHEET}
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True)
-    html = environment.get_template(TEMPLATE).render(context)
-    composed = ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
+    composed = render_template(template_environment(layout), TEMPLATE, context, layout, diagnostics)
+    diagnostics.raise_if_errors()
     rendered = render_pdf(composed, (layout,), layout / STYLESHEET,
                           datetime.date.fromisoformat(changes.new.published), diagnostics)
     target = report_path(new, labels)
