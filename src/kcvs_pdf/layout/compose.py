@@ -50,8 +50,7 @@ def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edit
 def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> ComposedReport | None:
     """Render the layout's watermark page, laid over every page of a draft."""
     return render_template(template_environment(layout), WATERMARK_TEMPLATE,
-                           {"text": text, "stylesheet": STYLESHEET}, layout,
-                   diagnostics)
+                           {"text": text, "stylesheet": STYLESHEET}, layout, diagnostics)
 
 
 def template_environment(layout: Path) -> jinja2.Environment:
