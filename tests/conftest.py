@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -228,3 +229,18 @@ def copy_project(project: Path, target: Path) -> Path:
     """Copy a project folder, its build included, so that a test can change it."""
     shutil.copytree(project, target)
     return target
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Count the inspections started in a child process."""
+    started = []
+    run = subprocess.run
+
+    def spy(*args, **kwargs):
+        started.append(args[0])
+        return run(*args, **kwargs)
+
+    from kcvs_pdf.annexes import inspection
+    monkeypatch.setattr(inspection.subprocess, "run", spy)
+    return started

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import REPO, ROOTS, run_cli
 from verapdf import failed_rules
 

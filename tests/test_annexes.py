@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from conftest import (
 from pdfcheck import page_labels
 from pypdf import PdfReader
 
-from kcvs_pdf.annexes import inspection
 from kcvs_pdf.annexes.inspection import inspect_in_child
 
 REFUSED = {
@@ -59,18 +57,6 @@ def test_a_file_that_is_not_a_pdf_is_described_never_quoted(tmp_path):
     assert "pwned" not in result.output and "script" not in result.output
 
 
-@pytest.fixture
-def children(monkeypatch):
-    """Count the inspections started in a child process."""
-    started = []
-    run = subprocess.run
-
-    def spy(*args, **kwargs):
-        started.append(args[0])
-        return run(*args, **kwargs)
-
-    monkeypatch.setattr(inspection.subprocess, "run", spy)
-    return started
 
 
 def replace_annex(project: Path, make) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import FIXTURE_ANNEXES, make_project, run_cli
+
 from kcvs_pdf import build as build_module
 
 PDF = "build/testverslag-2023.pdf"

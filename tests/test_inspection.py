@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
 from conftest import FIXTURE_ANNEXES
@@ -44,18 +43,6 @@ def test_limits_are_passed_to_the_child(tmp_path):
     assert verdict.problem.startswith("is refused: its compressed streams would expand to more than 4 KiB")
 
 
-@pytest.fixture
-def children(monkeypatch):
-    """Count the child processes started."""
-    started = []
-    run = subprocess.run
-
-    def spy(*args, **kwargs):
-        started.append(args[0])
-        return run(*args, **kwargs)
-
-    monkeypatch.setattr(inspection.subprocess, "run", spy)
-    return started
 
 
 @pytest.fixture
