@@ -4,7 +4,7 @@ Only this package maps outcomes to exit codes: 0 success, 1 problems in the sour
 2 wrong command-line use (click), 130 interrupted.
 """
 
-from . import authoring, network, release, review  # noqa: F401  (each module registers its commands on main)
+from . import authoring, network, preview, release, review  # noqa: F401  (each module registers its commands on main)
 from .common import main
 
 __all__ = ["main"]

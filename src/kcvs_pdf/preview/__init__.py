@@ -1,0 +1,1 @@
+"""Show the draft in a browser while the sources are edited: `kcvs-pdf preview`."""

@@ -1,0 +1,233 @@
+"""Turn saved sources into snapshots: the edited section first, then the whole draft, one build at a time."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..build import build_checked, check
+from ..errors import Diagnostics, KcvsError
+from ..layout.labels import load_labels
+from ..model import AnnexPlan, Edition, Project, Report
+from ..pdf.provenance import read as read_embedded
+from ..sources.load import load_report
+from ..sources.revision import draft_stamp
+from .changes import classify
+from .pages import read_pages
+from .section import SectionDraft, SectionRenderer
+from .snapshot import Snapshot, Stage, document_pages, splice
+
+PREVIEW_DIR = ".preview"
+"""Folder under build/ for what the preview writes; the editions in build/ are never touched."""
+DRAFT_FILE = "draft.pdf"
+LOCK_FILE = "lock"
+
+
+class PreviewBusy(KcvsError):
+    """Raised when another preview of the same project is running: both would write one draft."""
+
+
+class Superseded(Exception):
+    """Raised between two build stages when newer saves wait, or the preview stops."""
+
+
+class Session:
+    """Keep the preview's snapshot up to date with the sources, on a thread of its own.
+
+    Saves are collected while a build runs. A build checks for them between its stages and is
+    abandoned for them before it writes anything, so there is never more than one build, and
+    the next one starts from the newest sources.
+    """
+
+    def __init__(self, project: Project, log: Callable[[str], None] = lambda line: None) -> None:
+        self.project = dataclasses.replace(project, output=project.build_dir / PREVIEW_DIR / DRAFT_FILE)
+        self.instance = secrets.token_hex(4)
+        """Tells this run's documents and snapshots from those of a preview started before."""
+        self._log = log
+        self._renderer = SectionRenderer(self.project)
+        self._changed = threading.Condition()
+        self._pending: set[Path] = set()
+        self._closing = False
+        self._snapshot = Snapshot(generation=0, stage=Stage.BUILDING, note="Building the draft…")
+        self._previous = self._snapshot
+        self._documents: dict[str, bytes] = {}
+        self._made = 0
+        self._edits = 0
+        self._annexes: AnnexPlan | None = None
+        """The annexes of the last whole draft built, for sections rendered alone."""
+        self._report: Report | None = None
+        """The report last read without errors: its sections, title and language."""
+        self._lock = None
+        self._thread = threading.Thread(target=self._run, name="kcvs-preview-build", daemon=True)
+
+    def start(self) -> None:
+        """Claim the project's preview folder and build the draft; raise PreviewBusy if taken."""
+        folder = self.project.output.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = open(folder / LOCK_FILE, "w")  # noqa: SIM115 (held until close)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise PreviewBusy(f"another preview of this project is running (it writes "
+                              f"{folder / DRAFT_FILE}): stop it first") from None
+        self._thread.start()
+
+    def saved(self, paths: Iterable[Path]) -> None:
+        """Note saved files; the build thread takes them up as soon as it can."""
+        with self._changed:
+            self._pending.update(paths)
+            self._changed.notify_all()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop building: a running build is abandoned at its next stage."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._lock is not None:
+            self._lock.close()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        with self._changed:
+            return self._snapshot
+
+    def document(self, name: str) -> bytes | None:
+        """Return a rendered PDF the current or the previous snapshot shows."""
+        with self._changed:
+            return self._documents.get(name)
+
+    def wait(self, generation: int, timeout: float) -> Snapshot:
+        """Return the snapshot once it is newer than generation, or after timeout, or on close."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._snapshot.generation != generation or self._closing, timeout)
+            return self._snapshot
+
+    @property
+    def closing(self) -> bool:
+        with self._changed:
+            return self._closing
+
+    def _run(self) -> None:
+        self._attempt(self._build_draft, None, time.monotonic())
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending or self._closing)
+                if self._closing:
+                    return
+                paths, self._pending = self._pending, set()
+                self._edits += 1
+            self._attempt(self._rebuild, paths, time.monotonic())
+
+    def _attempt(self, job: Callable, *arguments) -> None:
+        try:
+            job(*arguments)
+        except Superseded:
+            pass
+        except Exception as error:  # a bug: say so, and keep serving the last good pages
+            traceback.print_exc()
+            self._show_problems(Diagnostics(), None, f"kcvs-pdf failed ({error!r}); see the terminal")
+
+    def _rebuild(self, paths: set[Path], started: float) -> None:
+        diagnostics = Diagnostics(self.project.root)
+        report = load_report(self.project.sources, diagnostics)
+        edit = classify(paths, self.project, report or self._report)
+        if edit.layout:
+            self._renderer.forget_layout()
+        if report is None:
+            self._show_problems(diagnostics, edit.section)
+            return
+        self._report = report
+        if edit.section is not None:
+            self._show_section(report, edit.section, diagnostics, started)
+        self._build_draft(edit.section, started)
+
+    def _show_section(self, report: Report, slug: str, diagnostics: Diagnostics, started: float) -> None:
+        """Show the section rendered alone in place of its pages, if the last draft had it."""
+        base = self.snapshot
+        old = base.section_pages(slug)
+        labels = load_labels(self.project.layout, report.labels, Diagnostics())
+        if self._annexes is None or old is None or not labels:
+            return
+        stamp = draft_stamp(self.project.root, (self.project.sources, self.project.layout))
+        draft = SectionDraft(report, labels, self._annexes, stamp)
+        pdf = self._renderer.render(draft, slug, first_page=old.start + 1)
+        if pdf is None:
+            return
+        name = self._keep(pdf)
+        pages = splice(base, slug, document_pages(name, read_pages(pdf), lambda index: slug))
+        title = next(s.title for s in report.sections if s.slug == slug)
+        self._publish(Stage.SECTION, pages, diagnostics, focus=old.start,
+                      note=f"“{title}” shown in {time.monotonic() - started:.2f} s; building the whole draft…")
+
+    def _build_draft(self, focus: str | None, started: float) -> None:
+        """Build the whole draft into build/.preview/ and show it, or its problems."""
+        diagnostics = Diagnostics(self.project.root)
+        checked = check(self.project, diagnostics, Edition.DRAFT, progress=self._checkpoint)
+        if checked is None:
+            self._show_problems(diagnostics, focus)
+            return
+        try:
+            result = build_checked(self.project, checked, Edition.DRAFT, diagnostics, progress=self._checkpoint)
+        except KcvsError as error:
+            self._show_problems(diagnostics, focus, "" if diagnostics.errors else str(error))
+            return
+        self._report = checked.report
+        pdf = result.path.read_bytes()
+        embedded = read_embedded(result.path)
+        name = self._keep(pdf)
+        pages = document_pages(name, read_pages(pdf),
+                               lambda index: section.slug if (section := embedded.section_at(index)) else None)
+        self._annexes = checked.annexes
+        first = next((index for index, page in enumerate(pages) if focus and page.section == focus), None)
+        self._publish(Stage.DRAFT, pages, diagnostics, focus=first,
+                      note=f"Whole draft: {len(pages)} pages, built in {time.monotonic() - started:.1f} s")
+
+    def _show_problems(self, diagnostics: Diagnostics, focus: str | None, failure: str = "") -> None:
+        """Show the problems over the pages shown now, which were the last good ones."""
+        base = self.snapshot
+        pages = base.section_pages(focus) if focus else None
+        errors = len(diagnostics.errors) + bool(failure)
+        self._publish(Stage.FAILED, base.pages, diagnostics, focus=pages.start if pages else None,
+                      failure=failure, note=f"{errors} error(s): the pages shown are the last good ones")
+
+    def _checkpoint(self, message: str = "") -> None:
+        """Abandon the build when newer saves wait or the preview stops: called between stages."""
+        with self._changed:
+            if self._pending or self._closing:
+                raise Superseded
+
+    def _keep(self, pdf: bytes) -> str:
+        with self._changed:
+            self._made += 1
+            name = f"{self.instance}-{self._made}"
+            self._documents[name] = pdf
+            return name
+
+    def _publish(self, stage: Stage, pages, diagnostics: Diagnostics, focus: int | None, note: str,
+                 failure: str = "") -> None:
+        with self._changed:
+            self._previous = self._snapshot
+            report = self._report
+            self._snapshot = Snapshot(generation=self._previous.generation + 1, stage=stage,
+                                      title=report.title if report else "", language=report.language if report else "",
+                                      pages=pages,
+                                      diagnostics=diagnostics.items, failure=failure, edit=self._edits,
+                                      focus=focus, note=note)
+            # Pictures of the snapshot just replaced may still be on their way to the browser.
+            shown = self._snapshot.documents | self._previous.documents
+            self._documents = {name: pdf for name, pdf in self._documents.items() if name in shown}
+            self._changed.notify_all()
+        self._log(note)
+        for diagnostic in diagnostics.items:
+            self._log(f"  {diagnostic}")
+        if failure:
+            self._log(f"  error: {failure}")
