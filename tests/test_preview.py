@@ -315,3 +315,14 @@ def test_the_event_stream_names_the_newest_snapshot_at_once(project):
         instance, generation = stream.readline().decode().removeprefix("data: ").split()
         assert instance == session.instance and int(generation) >= 0
         stream.close()
+
+
+def test_a_layout_save_rebuilds_the_whole_draft_without_a_section_first(project):
+    notes = []
+    with started(project, notes.append) as session:
+        first = wait_for(session, lambda s: s.stage is Stage.DRAFT)
+        stylesheet = project / "layouts/default/style.css"
+        stylesheet.write_text(stylesheet.read_text().replace("--brand: #0b5563;", "--brand: #0b4f5c;"))
+        session.saved({stylesheet})
+        wait_for(session, lambda s: s.stage is Stage.DRAFT and s.generation > first.generation)
+    assert len(notes) == 2 and notes[1].startswith("Whole draft: "), notes

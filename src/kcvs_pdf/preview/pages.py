@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pypdfium2
@@ -75,3 +76,26 @@ def page_picture(pdf: bytes, index: int, dpi: int = SCREEN_DPI) -> bytes:
     # Speed over size: the picture crosses the loopback only, and is drawn while someone waits.
     image.save(png, format="PNG", compress_level=1)
     return png.getvalue()
+
+
+class Pictures:
+    """Keep the pictures of the pages drawn last, so that each is drawn once."""
+
+    def __init__(self, capacity: int = 200) -> None:
+        self._capacity = capacity
+        self._kept: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, document: str, pdf: bytes, index: int) -> bytes:
+        """Return the picture of page index of pdf, which is named document and never changes."""
+        key = (document, index)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        picture = page_picture(pdf, index)
+        with self._lock:
+            self._kept[key] = picture
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+        return picture

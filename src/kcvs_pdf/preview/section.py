@@ -54,6 +54,12 @@ class SectionRenderer:
         """Tell whether the layout says how to render a section alone."""
         return (self._project.layout / PREVIEW_STYLESHEET).is_file()
 
+    def warm_up(self, draft: SectionDraft) -> None:
+        """Render the first section once, for nothing, while nobody waits: what loads on first use
+        (fonts, the watermark, WeasyPrint's and the hyphenation's caches) is there for the first edit."""
+        if self._fonts is None and draft.report.sections:
+            self.render(draft, draft.report.sections[0].slug, first_page=1)
+
     def forget_layout(self) -> None:
         """Drop the fonts and watermark loaded from the layout, which has changed."""
         self._fonts = None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 
-from .pages import page_picture
 from .session import Session
 from .view import page_html, view_html
 
@@ -33,7 +32,6 @@ class PreviewServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._serving: threading.Thread | None = None
         super().__init__((HOST, port), _Handler)
-        self.picture = functools.lru_cache(maxsize=128)(self._picture)
 
     @property
     def url(self) -> str:
@@ -51,14 +49,10 @@ class PreviewServer(ThreadingHTTPServer):
             self.shutdown()
         self.server_close()
 
-    def _picture(self, document: str, index: int) -> bytes | None:
-        pdf = self.session.document(document)
-        if pdf is None:
-            return None
-        try:
-            return page_picture(pdf, index)
-        except IndexError:
-            return None
+    def handle_error(self, request, client_address) -> None:
+        """Pass over a browser that went away mid-answer (a picture scrolled past); report the rest."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,12 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
             name = path.removeprefix("/static/")
             self._send((files(__package__) / "static" / name).read_bytes(), _STATIC[name])
         elif match := _PICTURE.fullmatch(path):
-            picture = self.server.picture(match["document"], int(match["index"]))
-            if picture is None:
-                self.send_error(HTTPStatus.NOT_FOUND, "that page is no longer shown")
-            else:
-                # A document's name is never used again, so its pictures never change.
-                self._send(picture, "image/png", cache="public, max-age=31536000, immutable")
+            self._send_picture(match["document"], int(match["index"]))
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -107,6 +96,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_picture(self, document: str, index: int) -> None:
+        picture = self.server.session.picture(document, index)
+        if picture is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "that page is no longer shown")
+            return
+        # A document's name is never used again, so its pictures never change.
+        self._send(picture, "image/png", cache="public, max-age=31536000, immutable")
+        self.server.session.delivered(document, index)
+
     def _send_draft(self) -> None:
         draft = self.server.session.project.output
         if not draft.is_file():
@@ -122,17 +120,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         session, generation = self.server.session, None
         try:
-            self.wfile.write(b"retry: 1000\n\n")
-            while not self.server.stopping.is_set() and not session.closing:
-                snapshot = session.wait(generation, KEEP_ALIVE) if generation is not None else session.snapshot
-                if snapshot.generation == generation:
-                    self.wfile.write(b": still here\n\n")
-                else:
-                    generation = snapshot.generation
-                    self.wfile.write(f"event: snapshot\ndata: {session.instance} {generation}\n\n".encode())
-                self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+            with session.watching():
+                self.wfile.write(b"retry: 1000\n\n")
+                while not self.server.stopping.is_set() and not session.closing:
+                    snapshot = session.wait(generation, KEEP_ALIVE) if generation is not None else session.snapshot
+                    if snapshot.generation == generation:
+                        self.wfile.write(b": still here\n\n")
+                    else:
+                        generation = snapshot.generation
+                        self.wfile.write(f"event: snapshot\ndata: {session.instance} {generation}\n\n".encode())
+                    self.wfile.flush()
+        except ConnectionError:
+            pass  # the tab was closed or reloaded
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
         """Keep quiet: the terminal is for the build's news."""

@@ -9,24 +9,29 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..build import build_checked, check
 from ..errors import Diagnostics, KcvsError
-from ..layout.labels import load_labels
+from ..layout.labels import Labels, load_labels
 from ..model import AnnexPlan, Edition, Project, Report
 from ..pdf.provenance import read as read_embedded
 from ..sources.load import load_report
 from ..sources.revision import draft_stamp
 from .changes import classify
-from .pages import read_pages
+from .pages import Pictures, read_pages
 from .section import SectionDraft, SectionRenderer
-from .snapshot import Snapshot, Stage, document_pages, splice
+from .snapshot import Page, Snapshot, Stage, document_pages, splice
+from .view import counted
 
 PREVIEW_DIR = ".preview"
 """Folder under build/ for what the preview writes; the editions in build/ are never touched."""
 DRAFT_FILE = "draft.pdf"
 LOCK_FILE = "lock"
+HOLD = 0.5
+"""Seconds the whole draft waits for a watching browser to fetch the edited section's first page:
+a build running meanwhile would slow that page down."""
 
 
 class PreviewBusy(KcvsError):
@@ -57,12 +62,17 @@ class Session:
         self._snapshot = Snapshot(generation=0, stage=Stage.BUILDING, note="Building the draft…")
         self._previous = self._snapshot
         self._documents: dict[str, bytes] = {}
+        self._pictures = Pictures()
         self._made = 0
         self._edits = 0
         self._annexes: AnnexPlan | None = None
         """The annexes of the last whole draft built, for sections rendered alone."""
         self._report: Report | None = None
         """The report last read without errors: its sections, title and language."""
+        self._labels: tuple[tuple, Labels] | None = None
+        """The layout's labels with the report's own, and those of the report (its `labels:`)."""
+        self._watchers = 0
+        self._delivered: set[tuple[str, int]] = set()
         self._lock = None
         self._thread = threading.Thread(target=self._run, name="kcvs-preview-build", daemon=True)
 
@@ -105,6 +115,16 @@ class Session:
         with self._changed:
             return self._documents.get(name)
 
+    def picture(self, document: str, index: int) -> bytes | None:
+        """Return the picture of a page of a rendered PDF; None when no snapshot shows it now."""
+        pdf = self.document(document)
+        if pdf is None:
+            return None
+        try:
+            return self._pictures.get(document, pdf, index)
+        except IndexError:
+            return None
+
     def wait(self, generation: int, timeout: float) -> Snapshot:
         """Return the snapshot once it is newer than generation, or after timeout, or on close."""
         with self._changed:
@@ -115,6 +135,23 @@ class Session:
     def closing(self) -> bool:
         with self._changed:
             return self._closing
+
+    @contextmanager
+    def watching(self):
+        """Count a browser tab following the snapshots while in the block."""
+        with self._changed:
+            self._watchers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._watchers -= 1
+
+    def delivered(self, document: str, index: int) -> None:
+        """Note that a browser received the picture of a page."""
+        with self._changed:
+            self._delivered.add((document, index))
+            self._changed.notify_all()
 
     def _run(self) -> None:
         self._attempt(self._build_draft, None, time.monotonic())
@@ -142,6 +179,7 @@ class Session:
         edit = classify(paths, self.project, report or self._report)
         if edit.layout:
             self._renderer.forget_layout()
+            self._labels = None
         if report is None:
             self._show_problems(diagnostics, edit.section)
             return
@@ -154,7 +192,7 @@ class Session:
         """Show the section rendered alone in place of its pages, if the last draft had it."""
         base = self.snapshot
         old = base.section_pages(slug)
-        labels = load_labels(self.project.layout, report.labels, Diagnostics())
+        labels = self._labels_for(report)
         if self._annexes is None or old is None or not labels:
             return
         stamp = draft_stamp(self.project.root, (self.project.sources, self.project.layout))
@@ -165,8 +203,20 @@ class Session:
         name = self._keep(pdf)
         pages = splice(base, slug, document_pages(name, read_pages(pdf), lambda index: slug))
         title = next(s.title for s in report.sections if s.slug == slug)
+        # Drawn now, the first page is there when the browser asks, before any page around it.
+        self.picture(name, 0)
         self._publish(Stage.SECTION, pages, diagnostics, focus=old.start,
                       note=f"“{title}” shown in {time.monotonic() - started:.2f} s; building the whole draft…")
+        with self._changed:
+            if self._watchers:
+                self._changed.wait_for(lambda: (name, 0) in self._delivered or self._pending or self._closing,
+                                       HOLD)
+
+    def _labels_for(self, report: Report) -> Labels:
+        """Return the layout's labels with the report's own; read again only when either changed."""
+        if self._labels is None or self._labels[0] != report.labels:
+            self._labels = (report.labels, load_labels(self.project.layout, report.labels, Diagnostics()))
+        return self._labels[1]
 
     def _build_draft(self, focus: str | None, started: float) -> None:
         """Build the whole draft into build/.preview/ and show it, or its problems."""
@@ -190,6 +240,8 @@ class Session:
         first = next((index for index, page in enumerate(pages) if focus and page.section == focus), None)
         self._publish(Stage.DRAFT, pages, diagnostics, focus=first,
                       note=f"Whole draft: {len(pages)} pages, built in {time.monotonic() - started:.1f} s")
+        self._labels = (checked.report.labels, checked.labels)
+        self._renderer.warm_up(SectionDraft(checked.report, checked.labels, checked.annexes, checked.stamp))
 
     def _show_problems(self, diagnostics: Diagnostics, focus: str | None, failure: str = "") -> None:
         """Show the problems over the pages shown now, which were the last good ones."""
@@ -197,7 +249,7 @@ class Session:
         pages = base.section_pages(focus) if focus else None
         errors = len(diagnostics.errors) + bool(failure)
         self._publish(Stage.FAILED, base.pages, diagnostics, focus=pages.start if pages else None,
-                      failure=failure, note=f"{errors} error(s): the pages shown are the last good ones")
+                      failure=failure, note=f"Not built: {counted(errors, 'error')}")
 
     def _checkpoint(self, message: str = "") -> None:
         """Abandon the build when newer saves wait or the preview stops: called between stages."""
@@ -212,19 +264,19 @@ class Session:
             self._documents[name] = pdf
             return name
 
-    def _publish(self, stage: Stage, pages, diagnostics: Diagnostics, focus: int | None, note: str,
-                 failure: str = "") -> None:
+    def _publish(self, stage: Stage, pages: tuple[Page, ...], diagnostics: Diagnostics, focus: int | None,
+                 note: str, failure: str = "") -> None:
+        """Make a new snapshot the one shown, and wake every browser tab and waiter."""
+        title, language = (self._report.title, self._report.language) if self._report else ("", "")
         with self._changed:
             self._previous = self._snapshot
-            report = self._report
-            self._snapshot = Snapshot(generation=self._previous.generation + 1, stage=stage,
-                                      title=report.title if report else "", language=report.language if report else "",
-                                      pages=pages,
-                                      diagnostics=diagnostics.items, failure=failure, edit=self._edits,
-                                      focus=focus, note=note)
+            self._snapshot = Snapshot(generation=self._previous.generation + 1, stage=stage, title=title,
+                                      language=language, pages=pages, diagnostics=diagnostics.items,
+                                      failure=failure, edit=self._edits, focus=focus, note=note)
             # Pictures of the snapshot just replaced may still be on their way to the browser.
             shown = self._snapshot.documents | self._previous.documents
             self._documents = {name: pdf for name, pdf in self._documents.items() if name in shown}
+            self._delivered = {page for page in self._delivered if page[0] in shown}
             self._changed.notify_all()
         self._log(note)
         for diagnostic in diagnostics.items:

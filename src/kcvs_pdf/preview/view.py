@@ -64,8 +64,7 @@ def banner_html(snapshot: Snapshot) -> str:
         return ""
     errors = sum(severity is Severity.ERROR for severity, _ in lines)
     warnings = len(lines) - errors
-    counts = ", ".join(f"{count} {word}{'s' if count > 1 else ''}"
-                       for count, word in ((errors, "error"), (warnings, "warning")) if count)
+    counts = ", ".join(counted(count, noun) for count, noun in ((errors, "error"), (warnings, "warning")) if count)
     if not errors:
         heading = counts
     elif snapshot.pages:
@@ -80,6 +79,11 @@ aria-labelledby="banner-heading">
 {items}
 </ul>
 </section>"""
+
+
+def counted(number: int, noun: str) -> str:
+    """Return `1 error`, `2 errors`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _page(snapshot: Snapshot, index: int) -> str:
