@@ -1,1 +1,1 @@
-"""Show the draft in a browser while the sources are edited: `kcvs-pdf preview`."""
+"""Turn saves in sources/ and layouts/ into a draft kept up to date in the browser: `kcvs-pdf preview`."""
