@@ -201,7 +201,7 @@ def test_an_edited_section_is_shown_alone_first_then_in_the_whole_draft(project)
         section.write_text(ALFA.replace("zes keer over stadsmonitoring", "negen keer over de buurtmonitor"))
         session.saved({section})
         shown = wait_for(session, lambda s: s.generation > first.generation + 1)
-    assert (shown.stage, shown.edit) == (Stage.DRAFT, 1)
+    assert (shown.stage, shown.edit, shown.diagnostics) == (Stage.DRAFT, 1, ())
     assert "negen keer" in text_of(shown, "alfa") and "zes keer" not in text_of(shown, "alfa")
     assert shown.pages[shown.focus].section == "alfa"
     assert notes[1].startswith("“Alfa werkgroep” shown in "), notes

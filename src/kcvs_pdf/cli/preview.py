@@ -47,9 +47,11 @@ def preview(sources: Path | None, layout: Path | None, port: int, open_browser: 
         try:
             _serve(session, server, watcher, open_browser, project.sources)
         finally:
-            watcher.stop()
-            session.close()
             server.stop()
+            watcher.stop()
+            # A build in the middle of rendering is not waited for: it writes nothing until its
+            # last stage, and a file it leaves half written is removed by the next preview.
+            session.close(timeout=1.0)
 
 
 def _serve(session: Session, server: PreviewServer, watcher: Watcher, open_browser: bool, sources: Path) -> None:
