@@ -139,8 +139,7 @@ def test_the_view_holds_each_pages_picture_label_and_text_and_the_page_to_scroll
 # --- splicing a section's new pages into the shown ones ---
 
 def test_a_section_that_grows_takes_the_next_page_numbers():
-    base = Snapshot(1, Stage.DRAFT, pages=(page("a", "4", "alfa"), page("b", "5", "beta", 1),
-                                           page("c", "6", "gamma", 2)))
+    base = (page("a", "4", "alfa"), page("b", "5", "beta", 1), page("c", "6", "gamma", 2))
     new = (page("b1", "?", "beta"), page("b2", "?", "beta", 1))
     spliced = splice(base, "beta", new)
     assert [(p.text.text, p.text.label) for p in spliced] == [("a", "4"), ("b1", "5"), ("b2", "6"), ("c", "6")]
@@ -245,6 +244,18 @@ def test_a_broken_save_keeps_the_last_good_pages_under_its_errors_and_the_fix_br
         session.saved({section})
         fixed = wait_for(session, lambda s: s.stage is Stage.DRAFT and s.generation > broken.generation)
     assert fixed.diagnostics == () and "stadsmonitoring" in text_of(fixed, "alfa")
+
+
+def test_a_section_shown_alone_that_the_whole_draft_refuses_gives_way_to_the_pages_before_it(project):
+    """Only the whole build checks that every character has a font: the section came first."""
+    with started(project) as session:
+        good = wait_for(session, lambda s: s.stage is Stage.DRAFT)
+        section = project / "sources/sections/01-alfa.md"
+        section.write_text(ALFA.replace("zes keer", "zes \U00013000 keer"))
+        session.saved({section})
+        refused = wait_for(session, lambda s: s.stage is Stage.FAILED)
+    assert [d.code for d in refused.errors] == ["text.no-glyph"]
+    assert refused.pages == good.pages and "zes keer" in text_of(refused, "alfa")
 
 
 def test_a_save_during_the_whole_draft_abandons_it_before_it_writes_and_is_built_next(project, monkeypatch):

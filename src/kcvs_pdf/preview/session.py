@@ -22,7 +22,7 @@ from ..sources.revision import draft_stamp
 from .changes import classify
 from .pages import Pictures, read_pages
 from .section import SectionDraft, SectionRenderer
-from .snapshot import Page, Snapshot, Stage, document_pages, splice
+from .snapshot import Page, Snapshot, Stage, document_pages, section_range, splice
 from .view import counted
 
 PREVIEW_DIR = ".preview"
@@ -63,6 +63,9 @@ class Session:
         self._previous = self._snapshot
         self._documents: dict[str, bytes] = {}
         self._pictures = Pictures()
+        self._good: tuple[Page, ...] = ()
+        """The pages last shown without a problem: the last whole draft, or a section shown alone
+        since whose whole draft has not failed."""
         self._made = 0
         self._edits = 0
         self._annexes: AnnexPlan | None = None
@@ -184,14 +187,14 @@ class Session:
             self._show_problems(diagnostics, edit.section)
             return
         self._report = report
+        before = self._good
         if edit.section is not None:
             self._show_section(report, edit.section, diagnostics, started)
-        self._build_draft(edit.section, started)
+        self._build_draft(edit.section, started, before)
 
     def _show_section(self, report: Report, slug: str, diagnostics: Diagnostics, started: float) -> None:
         """Show the section rendered alone in place of its pages, if the last draft had it."""
-        base = self.snapshot
-        old = base.section_pages(slug)
+        old = section_range(self._good, slug)
         labels = self._labels_for(report)
         if self._annexes is None or old is None or not labels:
             return
@@ -201,10 +204,11 @@ class Session:
         if pdf is None:
             return
         name = self._keep(pdf)
-        pages = splice(base, slug, document_pages(name, read_pages(pdf), lambda index: slug))
+        pages = splice(self._good, slug, document_pages(name, read_pages(pdf), lambda index: slug))
         title = next(s.title for s in report.sections if s.slug == slug)
         # Drawn now, the first page is there when the browser asks, before any page around it.
         self.picture(name, 0)
+        self._good = pages
         self._publish(Stage.SECTION, pages, diagnostics, focus=old.start,
                       note=f"“{title}” shown in {time.monotonic() - started:.2f} s; building the whole draft…")
         with self._changed:
@@ -218,17 +222,21 @@ class Session:
             self._labels = (report.labels, load_labels(self.project.layout, report.labels, Diagnostics()))
         return self._labels[1]
 
-    def _build_draft(self, focus: str | None, started: float) -> None:
-        """Build the whole draft into build/.preview/ and show it, or its problems."""
+    def _build_draft(self, focus: str | None, started: float, before: tuple[Page, ...] = ()) -> None:
+        """Build the whole draft into build/.preview/ and show it, or its problems over before."""
         diagnostics = Diagnostics(self.project.root)
         checked = check(self.project, diagnostics, Edition.DRAFT, progress=self._checkpoint)
-        if checked is None:
-            self._show_problems(diagnostics, focus)
-            return
-        try:
-            result = build_checked(self.project, checked, Edition.DRAFT, diagnostics, progress=self._checkpoint)
-        except KcvsError as error:
-            self._show_problems(diagnostics, focus, "" if diagnostics.errors else str(error))
+        failure = ""
+        if checked is not None:
+            try:
+                result = build_checked(self.project, checked, Edition.DRAFT, diagnostics,
+                                       progress=self._checkpoint)
+            except KcvsError as error:
+                failure = "" if diagnostics.errors else str(error)
+        if checked is None or diagnostics.errors or failure:
+            # The section shown alone may have been the problem: not good after all.
+            self._good = before
+            self._show_problems(diagnostics, focus, failure)
             return
         self._report = checked.report
         pdf = result.path.read_bytes()
@@ -237,18 +245,18 @@ class Session:
         pages = document_pages(name, read_pages(pdf),
                                lambda index: section.slug if (section := embedded.section_at(index)) else None)
         self._annexes = checked.annexes
-        first = next((index for index, page in enumerate(pages) if focus and page.section == focus), None)
-        self._publish(Stage.DRAFT, pages, diagnostics, focus=first,
+        first = section_range(pages, focus)
+        self._good = pages
+        self._publish(Stage.DRAFT, pages, diagnostics, focus=first.start if first else None,
                       note=f"Whole draft: {len(pages)} pages, built in {time.monotonic() - started:.1f} s")
         self._labels = (checked.report.labels, checked.labels)
         self._renderer.warm_up(SectionDraft(checked.report, checked.labels, checked.annexes, checked.stamp))
 
     def _show_problems(self, diagnostics: Diagnostics, focus: str | None, failure: str = "") -> None:
-        """Show the problems over the pages shown now, which were the last good ones."""
-        base = self.snapshot
-        pages = base.section_pages(focus) if focus else None
+        """Show the problems over the last good pages, at the section saved."""
+        first = section_range(self._good, focus)
         errors = len(diagnostics.errors) + bool(failure)
-        self._publish(Stage.FAILED, base.pages, diagnostics, focus=pages.start if pages else None,
+        self._publish(Stage.FAILED, self._good, diagnostics, focus=first.start if first else None,
                       failure=failure, note=f"Not built: {counted(errors, 'error')}")
 
     def _checkpoint(self, message: str = "") -> None:
@@ -274,7 +282,7 @@ class Session:
                                       language=language, pages=pages, diagnostics=diagnostics.items,
                                       failure=failure, edit=self._edits, focus=focus, note=note)
             # Pictures of the snapshot just replaced may still be on their way to the browser.
-            shown = self._snapshot.documents | self._previous.documents
+            shown = self._snapshot.documents | self._previous.documents | {page.document for page in self._good}
             self._documents = {name: pdf for name, pdf in self._documents.items() if name in shown}
             self._delivered = {page for page in self._delivered if page[0] in shown}
             self._changed.notify_all()

@@ -70,8 +70,13 @@ class Snapshot:
 
     def section_pages(self, slug: str) -> range | None:
         """Return the indexes in `pages` of the section's pages, None when it has none here."""
-        indexes = [index for index, page in enumerate(self.pages) if page.section == slug]
-        return range(indexes[0], indexes[-1] + 1) if indexes else None
+        return section_range(self.pages, slug)
+
+
+def section_range(pages: tuple[Page, ...], slug: str | None) -> range | None:
+    """Return the indexes of the section's pages among pages, None when it has none there."""
+    indexes = [index for index, page in enumerate(pages) if slug is not None and page.section == slug]
+    return range(indexes[0], indexes[-1] + 1) if indexes else None
 
 
 def document_pages(document: str, texts: tuple[PageText, ...],
@@ -80,18 +85,18 @@ def document_pages(document: str, texts: tuple[PageText, ...],
     return tuple(Page(document, index, text, section_at(index)) for index, text in enumerate(texts))
 
 
-def splice(base: Snapshot, slug: str, pages: tuple[Page, ...]) -> tuple[Page, ...] | None:
-    """Return base's pages with the section's pages replaced by pages; None when base lacks it.
+def splice(pages: tuple[Page, ...], slug: str, new: tuple[Page, ...]) -> tuple[Page, ...] | None:
+    """Return pages with the section's pages replaced by new; None when pages lack the section.
 
     The section's new pages take the labels its old pages had, and count on from the last one
     when there are more: report pages are numbered like the pages of a book.
     """
-    old = base.section_pages(slug)
+    old = section_range(pages, slug)
     if old is None:
         return None
-    labels = [base.pages[index].text.label for index in old]
+    labels = [pages[index].text.label for index in old]
     if labels[0].isdigit():
-        labels += [str(int(labels[0]) + offset) for offset in range(len(labels), len(pages))]
+        labels += [str(int(labels[0]) + offset) for offset in range(len(labels), len(new))]
     relabelled = tuple(dataclasses.replace(page, text=dataclasses.replace(
-        page.text, label=labels[offset] if offset < len(labels) else "")) for offset, page in enumerate(pages))
-    return base.pages[:old.start] + relabelled + base.pages[old.stop:]
+        page.text, label=labels[offset] if offset < len(labels) else "")) for offset, page in enumerate(new))
+    return pages[:old.start] + relabelled + pages[old.stop:]

@@ -42,6 +42,8 @@
           reveal(fresh);
         }
       } while (behind);
+    } catch {
+      // The server is gone: the event stream says so (see "offline").
     } finally {
       fetching = false;
     }
