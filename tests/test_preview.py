@@ -238,7 +238,7 @@ def test_a_broken_save_keeps_the_last_good_pages_under_its_errors_and_the_fix_br
         session.saved({section})
         broken = wait_for(session, lambda s: s.stage is Stage.FAILED)
         assert broken.pages == good.pages and broken.pages[broken.focus].section == "alfa"
-        assert [str(d) for d in broken.errors] == [
+        assert [str(d) for d in broken.diagnostics] == [
             "sources/sections/01-alfa.md:2:8: error: this quote is never closed: end the text with \" [yaml.syntax]"]
         section.write_text(ALFA)
         session.saved({section})
@@ -254,7 +254,7 @@ def test_a_section_shown_alone_that_the_whole_draft_refuses_gives_way_to_the_pag
         section.write_text(ALFA.replace("zes keer", "zes \U00013000 keer"))
         session.saved({section})
         refused = wait_for(session, lambda s: s.stage is Stage.FAILED)
-    assert [d.code for d in refused.errors] == ["text.no-glyph"]
+    assert [d.code for d in refused.diagnostics] == ["text.no-glyph"]
     assert refused.pages == good.pages and "zes keer" in text_of(refused, "alfa")
 
 

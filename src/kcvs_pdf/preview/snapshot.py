@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import Diagnostic, Severity
+from ..errors import Diagnostic
 from .pages import PageText
 
 
@@ -60,17 +60,9 @@ class Snapshot:
     """One line about what is shown, such as how long the build took."""
 
     @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
-
-    @property
     def documents(self) -> frozenset[str]:
         """Return the names of the PDFs whose pages this snapshot shows."""
         return frozenset(page.document for page in self.pages)
-
-    def section_pages(self, slug: str) -> range | None:
-        """Return the indexes in `pages` of the section's pages, None when it has none here."""
-        return section_range(self.pages, slug)
 
 
 def section_range(pages: tuple[Page, ...], slug: str | None) -> range | None:
