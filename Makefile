@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # Which report to build: `make draft SOURCES=sources-2024` for next year's.
 SOURCES ?= sources
 
-.PHONY: report web draft fetch publish check test seed-check bench golden clean system-check
+.PHONY: report web draft preview fetch publish check test seed-check bench golden clean system-check
 
 report: $(INSTALLED)  ## Build build/jaarverslag-2023.pdf (report + annexes found in sources/annexes/)
 	$(BIN)/kcvs-pdf build --sources $(SOURCES)
@@ -16,6 +16,9 @@ web: $(INSTALLED)  ## Build the web edition (no annexes, links to published URLs
 
 draft: $(INSTALLED)  ## Build the draft for reviewers: watermarked, stamped, with the approval sheet
 	$(BIN)/kcvs-pdf build --edition draft --sources $(SOURCES)
+
+preview: $(INSTALLED)  ## Show the draft in the browser, updated on every save (Ctrl-C stops it; PORT=8800 for another port)
+	$(BIN)/kcvs-pdf preview --sources $(SOURCES) $(if $(PORT),--port $(PORT))
 
 fetch: $(INSTALLED)  ## Download the annex PDFs the sections link to into sources/annexes/ (see README)
 	$(BIN)/kcvs-pdf fetch --sources $(SOURCES)

@@ -145,3 +145,12 @@ def test_a_pdf_not_built_by_kcvs_pdf_or_by_a_newer_format_is_refused_with_a_reas
         read(newer)
     with pytest.raises(NotBuiltError, match="cannot be read as a PDF"):
         read(CORPUS / "not-a-pdf-html-error-page.pdf")
+
+
+def test_a_drafts_approval_sheet_belongs_to_no_section(project):
+    """Without annexes the sheet follows the last section: comments on it are no comments on that section."""
+    assert run_cli(project, "build", "--edition", "draft").exit_code == 0
+    embedded = read(project / "build" / "testverslag-2023-concept.pdf")
+    sheet = len(PdfReader(project / "build" / "testverslag-2023-concept.pdf").pages) - 1
+    assert embedded.sections[-1].last_page == sheet - 1
+    assert embedded.section_at(sheet) is None

@@ -87,6 +87,16 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     """Build one edition of the report; raise SourceError with every problem found."""
     checked = check(project, diagnostics, edition, strict, progress)
     diagnostics.raise_if_errors(strict)
+    return build_checked(project, checked, edition, diagnostics, strict, progress)
+
+
+def build_checked(project: Project, checked: Checked, edition: Edition, diagnostics: Diagnostics,
+                  strict: bool = False, progress: Progress = lambda message: None) -> BuildResult:
+    """Render, finish and write one edition from what `check` validated; raise SourceError on problems.
+
+    A long-running caller (the preview) checks once and builds from the result; progress may
+    raise to abandon the build between stages, before anything is written.
+    """
     report, labels, plan = checked.report, checked.labels, checked.annexes
     progress("Composing HTML")
     composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)

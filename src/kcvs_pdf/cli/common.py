@@ -40,7 +40,8 @@ class LazyGroup(click.Group):
     and an unchanged rebuild answers before WeasyPrint is even imported."""
 
     COMMANDS = {"build": "authoring", "check": "authoring", "new": "authoring", "fetch": "network",
-                "links": "network", "publish": "release", "diff": "review", "comments": "review"}
+                "links": "network", "publish": "release", "diff": "review", "comments": "review",
+                "preview": "preview"}
 
     def list_commands(self, context: click.Context) -> list[str]:
         return sorted(self.COMMANDS)
@@ -67,6 +68,7 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf build                 report + annexes -> build/jaarverslag-2023.pdf
       kcvs-pdf build --edition web   report only, links to the published annexes
       kcvs-pdf build --edition draft watermarked draft for the management committee
+      kcvs-pdf preview --open        the draft in your browser, refreshed on every save
       kcvs-pdf publish               both final editions, annexes and landing page -> build/publish/
       kcvs-pdf links                 find dead and insecure web links (uses the internet)
       kcvs-pdf diff OLD.pdf NEW.pdf  what changed, section by section -> NEW-wijzigingen.pdf

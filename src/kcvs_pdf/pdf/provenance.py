@@ -130,11 +130,12 @@ def describe(document: pikepdf.Pdf, report: Report, plan: AnnexPlan, edition: Ed
     starts = _destination_pages(document)
     labels = tuple(str(page.label) for page in document.pages)
     annexes = tuple(_annex(document, annex, starts, labels, project) for annex in plan.bundled)
-    # A section runs until the page before the next section, chapter opener or annex divider
-    # (the page before an annex's first page) or to the end of the document.
+    # A section runs until the page before the next section, chapter opener, annex divider (the
+    # page before an annex's first page) or other part the layout gives an id (a draft's approval
+    # sheet), or to the end of the document. Ids inside a section start with its slug.
+    inside = tuple(f"{section.slug}--" for section in report.sections)
     boundaries = {len(labels)} | {annex.first_page - 1 for annex in annexes} | {
-        starts[f"chapter-{chapter.number}"] for chapter in report.chapters
-        if f"chapter-{chapter.number}" in starts}
+        page for name, page in starts.items() if not name.startswith(inside)}
     missing = [section.slug for section in report.sections if section.slug not in starts]
     if missing:
         raise OutputError(f"the layout gives section '{missing[0]}' no anchor: its element needs "
