@@ -48,13 +48,13 @@ def test_a_pdf_that_fails_its_check_never_replaces_the_previous_one(target):
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
 
-@pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("interruption, raised", [(KeyboardInterrupt, KeyboardInterrupt), (OSError, OutputError)])
 def test_an_interrupted_rename_keeps_the_previous_pdf_and_removes_the_temporary(target, monkeypatch,
-                                                                                 interruption):
+                                                                                 interruption, raised):
     def fail(*args):
         raise interruption()
     monkeypatch.setattr(write.os, "replace", fail)
-    with pytest.raises(interruption):
+    with pytest.raises(raised):
         write.write_atomically(two_page_pdf(), target, expected_pages=2)
     assert target.read_bytes() == PREVIOUS
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]

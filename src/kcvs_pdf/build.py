@@ -38,12 +38,12 @@ from .pdf.watermark import watermark
 from .pdf.webview import save_linearised
 from .pdf.write import write_atomically
 from .release.budget import check_size
+from .sources.anchors import check_anchors
 from .sources.approval import check_approvals
 from .sources.load import load_report
 from .sources.revision import draft_stamp
 
 Progress = Callable[[str], None]
-FONTS_DIR = "fonts"
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     report = load_report(project.sources, diagnostics)
     if report is None:
         return None
+    check_anchors(report, diagnostics)
     labels = load_labels(project.layout, report.labels, diagnostics)
-    check_glyphs(report, project.layout / FONTS_DIR, diagnostics)
+    check_glyphs(report, project.layout, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
     progress("Inspecting annexes")
@@ -83,8 +84,11 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
-          progress: Progress = lambda message: None) -> BuildResult:
-    """Build one edition of the report; raise SourceError with every problem found."""
+          progress: Progress = lambda message: None, waiting: Progress = lambda message: None) -> BuildResult:
+    """Build one edition of the report; raise SourceError with every problem found.
+
+    `waiting` hears when the build waits for another one writing the same file.
+    """
     checked = check(project, diagnostics, edition, strict, progress)
     diagnostics.raise_if_errors(strict)
     report, labels, plan = checked.report, checked.labels, checked.annexes
@@ -92,7 +96,7 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
     progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
     rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
-                          report.published, diagnostics)
+                          report.published, diagnostics, limits=project.render_limits)
     diagnostics.raise_if_errors(strict)
     resized, resampled = downsample_images(rendered.pdf, project.cache / IMAGE_CACHE)
     rendered = dataclasses.replace(rendered, pdf=resized)
@@ -112,7 +116,7 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     target = project.output_for(report, labels["files"].get(edition.value, ""))
     progress(f"Writing {target.name}")
     expected = rendered.page_count + plan.bundled_pages
-    size = write_atomically(data, target, expected_pages=expected)
+    size = write_atomically(data, target, expected_pages=expected, waiting=waiting)
     return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan,
                        untagged_annex_pages=bundled.untagged_annex_pages, claims_pdf_ua=bundled.claims_pdf_ua,
                        size=weighed, resampled=resampled)
@@ -121,7 +125,7 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
 def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics) -> RenderedReport:
     mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
     return render_pdf(mark, (project.layout,), project.layout / STYLESHEET, report.published, diagnostics,
-                      tagged=False)
+                      tagged=False, limits=project.render_limits)
 
 
 def _saved(pdf: pikepdf.Pdf) -> bytes:

@@ -16,6 +16,7 @@ from ..sources.load import load_report
 from ..sources.scaffold import ScaffoldError, new_report
 from .common import (
     EXIT_FAILED,
+    RENDER_TIMEOUT_OPTION,
     main,
     print_diagnostics,
     print_resampled,
@@ -36,15 +37,18 @@ from .common import (
                    "draft: the full edition for reviewers, watermarked, with an approval sheet; "
                    "full and web need every section approved.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web].")
-def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None) -> None:
+              help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web]; "
+                   "never inside sources/ or the layout.")
+@RENDER_TIMEOUT_OPTION
+def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None,
+          render_timeout: float) -> None:
     """Check the sources, render the report and write the PDF.
 
     The PDF is written to a temporary file and only replaces the previous one once it is
     complete and checked, so a failed or interrupted build never loses the last good PDF.
     """
     started = time.monotonic()
-    project = project_from(sources, layout, output)
+    project = project_from(sources, layout, output, render_timeout)
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
 
@@ -53,7 +57,8 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
 
     with terminate_as_interrupt("Interrupted: no PDF was written; the previous one is unchanged."):
         try:
-            result = build_report(project, Edition(edition), diagnostics, strict, progress)
+            result = build_report(project, Edition(edition), diagnostics, strict, progress,
+                                  waiting=lambda message: click.echo(message, err=True))
         except SourceError:
             print_diagnostics(diagnostics)
             click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -11,13 +13,15 @@ from typing import NoReturn
 import click
 
 from ..errors import Diagnostics
-from ..model import BuildResult, Project
+from ..model import BuildResult, Project, RenderLimits
 from ..pdf.images import PRINT_DPI
 from ..project import ProjectNotFound, open_project
 from ..release.budget import megabytes
+from .crash import EXIT_BUG, EXIT_FAILED, GuardedGroup
 
 # Usage errors exit 2 through click itself.
-EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BUG", "EXIT_FAILED", "EXIT_INTERRUPTED"]
 
 PROJECT_OPTIONS = [
     click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -36,7 +40,13 @@ def project_options(function):
     return function
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+RENDER_TIMEOUT_OPTION = click.option(
+    "--render-timeout", type=click.FloatRange(min=1), default=RenderLimits.timeout, show_default=True,
+    metavar="SECONDS", help="Stop rendering that takes longer, with an error naming the likely cause; "
+                            "raise it for a report that is simply very large.")
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kcvs-pdf")
 @click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Project folder (the one holding layouts/ and sources/) [default: the current "
@@ -58,8 +68,9 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf comments DRAFT.pdf    reviewers' comments, located in sources/
       kcvs-pdf new 2024              start next year's report beside this one
 
-    Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
-    130 interrupted (Ctrl-C).
+    Exit codes: 0 success, 1 problems in the sources or the build (or a full disk, a read-only
+    folder), 2 wrong command-line use, 70 internal error (a bug in kcvs-pdf: it names a report
+    file under build/.crash/ to send to its maintainers), 130 interrupted (Ctrl-C).
     """
 
 
@@ -86,7 +97,8 @@ def _raise_interrupt():
     raise KeyboardInterrupt
 
 
-def project_from(sources: Path | None, layout: Path | None, output: Path | None) -> Project:
+def project_from(sources: Path | None, layout: Path | None, output: Path | None,
+                 render_timeout: float | None = None) -> Project:
     root = click.get_current_context().find_root().params.get("project")
     try:
         project = open_project(root, sources, layout, output)
@@ -95,7 +107,24 @@ def project_from(sources: Path | None, layout: Path | None, output: Path | None)
     for name, folder in (("--sources", project.sources), ("--layout", project.layout)):
         if not folder.is_dir():
             raise click.BadParameter(f"folder '{shown(folder)}' does not exist", param_hint=name)
+    _refuse_output_over_inputs(project, output)
+    if render_timeout is not None:
+        project = dataclasses.replace(project, render_limits=RenderLimits(timeout=render_timeout))
     return project
+
+
+def _refuse_output_over_inputs(project: Project, typed: Path | None) -> None:
+    """Refuse, before any work, an output file among those the build reads: it would destroy one."""
+    if project.output is None:
+        return
+    target = Path(os.path.realpath(project.output))
+    named = f"'{typed}' (a link to '{shown(target)}')" if os.path.islink(typed) else f"'{typed}'"
+    for folder, what in ((project.sources, "the report's sources"), (project.layout, "the layout"),
+                         (project.cache, "the build's cache")):
+        if target.is_relative_to(os.path.realpath(folder)):
+            raise click.BadParameter(f"{named} is inside {shown(folder)}/, which the build reads: the PDF "
+                                     f"would overwrite {what}; write it elsewhere, e.g. in "
+                                     f"{shown(project.build_dir)}/", param_hint="'-o' / '--output'")
 
 
 def print_diagnostics(diagnostics: Diagnostics) -> None:

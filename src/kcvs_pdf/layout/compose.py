@@ -16,6 +16,7 @@ from ..errors import Diagnostics
 from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Report
 from .hyphenate import hyphenate
 from .labels import Labels
+from .loader import ConfinedLoader, TemplateRefused
 
 TEMPLATE = "report.html"
 WATERMARK_TEMPLATE = "watermark.html"
@@ -55,7 +56,7 @@ def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> Comp
 
 def _environment(layout: Path) -> jinja2.Environment:
     # A sandbox: a layout is content someone may send us, and must not run code while rendering.
-    return ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
+    return ImmutableSandboxedEnvironment(loader=ConfinedLoader(layout), autoescape=True,
                                          undefined=jinja2.StrictUndefined, trim_blocks=True,
                                          lstrip_blocks=True)
 
@@ -71,6 +72,11 @@ def _render(environment: jinja2.Environment, name: str, context: dict, layout: P
     except jinja2.TemplateNotFound as exc:
         diagnostics.error(layout / exc.name, 0, 0, f"template '{exc.name}' is missing from the layout",
                           "layout.missing-template")
+        return None
+    except TemplateRefused as exc:
+        # Located where the template is included; the first template has no includer.
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, exc.message, exc.code)
         return None
     except SecurityError as exc:
         template, line = _template_location(exc, layout)
@@ -139,9 +145,10 @@ def _number(value: object, decimals: int, locale: str) -> str:
     return format_decimal(Decimal(str(value)), format=pattern, locale=locale)
 
 
-def _template_location(exc: Exception, layout: Path) -> tuple[Path, int]:
+def _template_location(exc: Exception, layout: Path,
+                       default: tuple[Path, int] | None = None) -> tuple[Path, int]:
     traceback = exc.__traceback__
-    location = (layout / TEMPLATE, 0)
+    location = default or (layout / TEMPLATE, 0)
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith(".html"):
