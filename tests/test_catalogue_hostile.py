@@ -28,7 +28,7 @@ from test_catalogue_sources import SourceCase, assert_reported, make_case, repla
 
 import kcvs_pdf.build
 from kcvs_pdf.cli import common
-from kcvs_pdf.layout import render
+from kcvs_pdf.layout import compose, render
 from kcvs_pdf.model import RenderLimits
 from kcvs_pdf.pdf import write
 
@@ -79,6 +79,11 @@ CASES = [
     # --- a render that cannot finish: a located error naming the likely cause, never a traceback ---
     SourceCase("render-font-size-huge", {}, f"{CSS}:1:1", "render.failed", message="ZeroDivisionError",
                prepare=appended_to(CSS, "\np { font-size: 1e9px; }\n")),
+    # --- templates are composed in a bounded child too: a sandbox still lets them grow or fail ---
+    SourceCase("template-text-repeated-without-end", {}, f"{COVER}:5:1", "layout.memory",
+               prepare=replaced_in(COVER, "<h1", '{{ ("x" * 100000000) * 100 }}<h1')),
+    SourceCase("template-expression-fails", {}, f"{COVER}:5:1", "layout.error", message="TypeError",
+               prepare=replaced_in(COVER, "<h1", "{{ report.title + 1 }}<h1")),
     # --- templates, stylesheet, fonts and labels are read as confined as the sources ---
     SourceCase("template-include-climbs-out", {"secret.html": "<p>GEHEIM</p>\n"},
                f"{REPORT_HTML}:{COVER_INCLUDE_LINE}:1", "layout.outside",
@@ -221,6 +226,19 @@ def test_a_render_that_does_not_end_is_stopped_at_the_timeout(tmp_path, monkeypa
     assert result.exit_code == 1 and untouched, output
     assert f"{CSS}:1:1: error: rendering took more than 1 s" in output and "--render-timeout" in output
     assert_matches_golden("catalogue/render-timeout", output)
+
+
+def test_templates_that_loop_without_end_are_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(compose, "COMPOSE_LIMITS", RenderLimits(timeout=1))
+    loops = "{% for a in range(100000) %}{% for b in range(100000) %}.{% endfor %}{% endfor %}"
+    project = make_project(tmp_path / "p")
+    replaced_in(COVER, "<h1", loops + "<h1")(project)
+    result, untouched = build_over_last_good(project)
+    output = transcript(result.output, project)
+
+    assert result.exit_code == 1 and untouched, output
+    assert f"{REPORT_HTML}:1:1: error: composing the layout's templates took more than 1 s" in output
+    assert_matches_golden("catalogue/template-loops-without-end", output)
 
 
 # --- every exception escaping a stage is a bug: one line, a report file, exit 70 ---
@@ -396,5 +414,5 @@ def test_only_temporary_files_of_builds_that_are_gone_are_removed(tmp_path):
         alive.wait()
 
 
-EXTRA_GOLDEN = ["render-page-size-huge", "render-timeout", "internal-error", "disk-full", "read-only-folder",
+EXTRA_GOLDEN = ["render-page-size-huge", "render-timeout", "template-loops-without-end", "internal-error", "disk-full", "read-only-folder",
                 "source-date-epoch-malformed"]

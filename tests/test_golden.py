@@ -36,6 +36,7 @@ if updating():
         test_an_exception_in_a_stage_is_reported_as_a_bug_with_a_report_file,
         test_an_output_over_an_input_is_refused_before_any_work,
         test_hostile_input_fails_the_build_with_a_located_diagnostic,
+        test_templates_that_loop_without_end_are_stopped,
     )
 
 

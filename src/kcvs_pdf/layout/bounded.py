@@ -8,6 +8,7 @@ as a `Breach` instead of exhausting the machine, hanging the build or ending in 
 from __future__ import annotations
 
 import errno
+import math
 import multiprocessing
 import os
 import resource
@@ -44,7 +45,8 @@ def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics,
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     with tempfile.TemporaryFile() as printed:
-        child = context.Process(target=_child, args=(work, sender, memory, printed.fileno()), daemon=True)
+        child = context.Process(target=_child, args=(work, sender, timeout, memory, printed.fileno()),
+                                daemon=True)
         child.start()
         sender.close()  # else the parent's copy would keep the pipe open after the child died
         try:
@@ -77,14 +79,16 @@ def _answer(receiver, child, timeout: float) -> tuple[str, object, tuple[Diagnos
         return "died", _signal_name(child.exitcode), ()
 
 
-def _child(work: Callable[[Diagnostics], object], sender, memory: int, printed: int) -> None:
+def _child(work: Callable[[Diagnostics], object], sender, timeout: float, memory: int, printed: int) -> None:
     # The parent alone answers Ctrl-C and SIGTERM, and stops the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.dup2(printed, 2)
     diagnostics = Diagnostics()
     try:
-        _limit_memory(memory)
+        _limit(resource.RLIMIT_AS, _mapped_bytes() + memory)
+        # CPU time never runs ahead of the clock, so this only stops a child whose parent is gone.
+        _limit(resource.RLIMIT_CPU, math.ceil(timeout) + 1)
         outcome = ("ok", work(diagnostics))
     except BaseException as error:  # noqa: BLE001 (whatever the work raises is reported, never printed)
         outcome = _failure(error)
@@ -101,13 +105,12 @@ def _failure(error: BaseException) -> tuple[str, str]:
     return "failed", _described(error)
 
 
-def _limit_memory(memory: int) -> None:
-    """Let the child map `memory` bytes more than it inherited from the parent."""
-    limit = _mapped_bytes() + memory
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+def _limit(kind: int, limit: int) -> None:
+    """Lower the soft limit of kind to limit, never above the hard limit."""
+    _, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(kind, (limit, hard))
 
 
 def _mapped_bytes() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import Diagnostics
-from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Report
+from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, RenderLimits, Report
+from .bounded import Breach, run_bounded
 from .hyphenate import hyphenate
 from .labels import Labels
 from .loader import ConfinedLoader, TemplateRefused
@@ -21,6 +23,8 @@ from .loader import ConfinedLoader, TemplateRefused
 TEMPLATE = "report.html"
 WATERMARK_TEMPLATE = "watermark.html"
 STYLESHEET = "style.css"
+COMPOSE_LIMITS = RenderLimits(timeout=60.0)
+"""Composing HTML takes well under a second; a layout that needs a minute loops without end."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,23 @@ def _environment(layout: Path) -> jinja2.Environment:
 
 def _render(environment: jinja2.Environment, name: str, context: dict, layout: Path,
             diagnostics: Diagnostics) -> ComposedReport | None:
+    """Render the template in a bounded child: a sandboxed template can still loop or grow without end."""
+    work = functools.partial(_render_here, environment, name, context, layout)
+    try:
+        return run_bounded(work, diagnostics, COMPOSE_LIMITS.timeout, COMPOSE_LIMITS.memory)
+    except Breach as breach:
+        look = "look for loops in the templates that run very often, or text repeated very many times"
+        problem = {"timeout": f"took more than {COMPOSE_LIMITS.timeout:g} s and was stopped",
+                   "memory": f"needed more than {COMPOSE_LIMITS.memory // 1024**3} GiB of memory"
+                   }.get(breach.kind, f"failed ({breach.detail})")
+        code = breach.kind if breach.kind in ("timeout", "memory") else "failed"
+        diagnostics.error(layout / name, 1, 1, f"composing the layout's templates {problem}: {look}",
+                          f"layout.{code}")
+        return None
+
+
+def _render_here(environment: jinja2.Environment, name: str, context: dict, layout: Path,
+                 diagnostics: Diagnostics) -> ComposedReport | None:
     try:
         html = environment.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -87,6 +108,16 @@ def _render(environment: jinja2.Environment, name: str, context: dict, layout: P
         template, line = _template_location(exc, layout)
         diagnostics.error(template, line, 1, f"template uses a field that does not exist: {exc.message}",
                           "layout.undefined")
+        return None
+    except MemoryError as exc:
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, f"template needs more than {COMPOSE_LIMITS.memory // 1024**3} GiB "
+                          "of memory here: look for text repeated very many times", "layout.memory")
+        return None
+    except Exception as exc:  # noqa: BLE001 (whatever a template's expression raises is the template's)
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, f"template fails here: {type(exc).__name__}: {exc}",
+                          "layout.error")
         return None
     return ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
 
