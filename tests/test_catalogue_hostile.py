@@ -108,6 +108,9 @@ CASES = [
     SourceCase("font-is-a-fifo", {}, f"{REGULAR}:1:1", "layout.not-a-file", prepare=fifo(REGULAR)),
     SourceCase("font-damaged", {REGULAR: b"wOFF but not really a font"}, f"{REGULAR}:1:1",
                "layout.unreadable-font"),
+    SourceCase("font-face-file-missing", {}, f"{CSS}:0:0", "render.error", message="Font-face 'Extra' cannot be loaded",
+               prepare=appended_to(CSS, '\n@font-face { font-family: "Extra"; src: url(fonts/Ontbreekt.woff); }\n'
+                                        'p { font-family: "Extra" }\n')),
     SourceCase("labels-link-outside", {}, f"{LAYOUT}/labels.yaml:1:1", "layout.outside-project",
                prepare=linked_out(f"{LAYOUT}/labels.yaml")),
     # --- render problems belong where they were written, not to the stylesheet ---

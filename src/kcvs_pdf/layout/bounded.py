@@ -110,7 +110,10 @@ def _limit(kind: int, limit: int) -> None:
     _, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(kind, (limit, hard))
+    try:
+        resource.setrlimit(kind, (limit, hard))
+    except (ValueError, OSError):
+        pass  # a system that refuses this limit (macOS for RLIMIT_AS): the timeout still bounds the child
 
 
 def _mapped_bytes() -> int:
