@@ -8,6 +8,7 @@ as a `Breach` instead of exhausting the machine, hanging the build or ending in 
 from __future__ import annotations
 
 import errno
+import gc
 import math
 import multiprocessing
 import os
@@ -47,7 +48,13 @@ def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics,
     with tempfile.TemporaryFile() as printed:
         child = context.Process(target=_child, args=(work, sender, timeout, memory, printed.fileno()),
                                 daemon=True)
-        child.start()
+        # Frozen, the parent's objects are never visited by the child's garbage collector, so
+        # their memory pages stay shared instead of being copied.
+        gc.freeze()
+        try:
+            child.start()
+        finally:
+            gc.unfreeze()
         sender.close()  # else the parent's copy would keep the pipe open after the child died
         try:
             status, value, found = _answer(receiver, child, timeout)
