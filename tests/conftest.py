@@ -244,3 +244,9 @@ def children(monkeypatch):
     from kcvs_pdf.annexes import inspection
     monkeypatch.setattr(inspection.subprocess, "run", spy)
     return started
+
+
+def as_in_a_terminal() -> None:
+    """Give a child process Ctrl-C as a terminal would: a background shell may have it ignored."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -8,6 +8,7 @@ what goes wrong; once fixed, remove the mark and run `make golden` to write its 
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ALFA, REPORT_YAML, build_over_last_good, make_project, run_cli
 from golden import assert_matches_golden
+from PIL import Image
 
 DIAGNOSTIC = re.compile(r"^(?P<location>.+?:\d+:\d+): (?P<severity>error|warning): (?P<message>.*) "
                         r"\[(?P<code>[a-z0-9.-]+)\]$")
@@ -58,6 +60,13 @@ def report(old: str, new: str) -> str:
     12-15 labels, 16-18 approval, 19-21 colophon."""
     assert old in REPORT_YAML, old
     return REPORT_YAML.replace(old, new, 1)
+
+
+def tiny_png() -> bytes:
+    """A real 2 × 2 PNG: images are decoded while the sources are checked."""
+    data = io.BytesIO()
+    Image.new("RGB", (2, 2), (11, 85, 99)).save(data, "PNG")
+    return data.getvalue()
 
 
 A = "sources/sections/01-alfa.md"
@@ -163,7 +172,7 @@ CASES = [
     Case("markdown-raw-html-inline-second-line",
          {A: markdown("Eerste regel van de alinea,\ntweede regel met <b>vet</b>.\n")}, f"{A}:6:18",
          "markdown.raw-html"),
-    Case("markdown-image-without-alt", {A: markdown("![](beeld.png)\n"), "sources/sections/beeld.png": "png"},
+    Case("markdown-image-without-alt", {A: markdown("![](beeld.png)\n"), "sources/sections/beeld.png": tiny_png()},
          f"{A}:5:1", "markdown.image-alt"),
     Case("markdown-image-absolute-path", {A: markdown("![x](/etc/passwd)\n")}, f"{A}:5:1",
          "markdown.image-outside"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import test_catalogue
+import test_catalogue_hostile
 import test_catalogue_markdown
 import test_catalogue_sources
 from golden import GOLDEN, updating
@@ -18,6 +19,16 @@ if updating():
     from test_catalogue import (  # noqa: F401  (collected here so that `make golden` runs them)
         test_bad_input_fails_the_build_with_a_located_diagnostic,
         test_problems_in_several_files_are_reported_together_sorted_by_file_and_line,
+    )
+    from test_catalogue_hostile import (  # noqa: F401
+        test_a_huge_page_size_ends_in_a_memory_error_not_an_exhausted_machine,
+        test_a_machine_that_refuses_the_write_gets_one_line_saying_what_to_do,
+        test_a_malformed_source_date_epoch_is_an_error_not_wrong_fonts,
+        test_a_render_that_does_not_end_is_stopped_at_the_timeout,
+        test_an_exception_in_a_stage_is_reported_as_a_bug_with_a_report_file,
+        test_an_output_over_an_input_is_refused_before_any_work,
+        test_hostile_input_fails_the_build_with_a_located_diagnostic,
+        test_templates_that_loop_without_end_are_stopped,
     )
     from test_catalogue_markdown import (  # noqa: F401
         test_markdown_that_cannot_print_fails_the_build,
@@ -31,9 +42,11 @@ if updating():
 
 def expected_golden_files() -> set[str]:
     """Return the golden files the tests write, relative to tests/golden/."""
-    cases = (*test_catalogue.CASES, *test_catalogue_sources.CASES, *test_catalogue_markdown.CASES)
+    cases = (*test_catalogue.CASES, *test_catalogue_sources.CASES, *test_catalogue_markdown.CASES,
+             *test_catalogue_hostile.CASES)
     names = {f"catalogue/{case.name}.txt" for case in cases if not case.xfail}
-    return names | {"catalogue/several-files.txt"}
+    hostile = (*(case.name for case in test_catalogue_hostile.OUTPUT_CASES), *test_catalogue_hostile.EXTRA_GOLDEN)
+    return names | {f"catalogue/{name}.txt" for name in hostile} | {"catalogue/several-files.txt"}
 
 
 @pytest.mark.skipif(updating(), reason="golden files are being rewritten")

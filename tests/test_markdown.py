@@ -18,6 +18,7 @@ from pdfcheck import links, outline, page_texts, squash
 from pdfdraw import drawn
 from PIL import Image
 from pypdf import PdfReader
+from test_catalogue import tiny_png
 
 from kcvs_pdf.errors import Diagnostics
 from kcvs_pdf.model import Paragraph
@@ -61,7 +62,7 @@ def test_raw_html_is_reported_and_escaped_never_passed_through(tmp_path):
 
 def test_relative_images_inside_sources_become_file_urls(tmp_path):
     (tmp_path / "sources" / "images").mkdir(parents=True)
-    (tmp_path / "sources" / "images" / "kaart.png").write_bytes(b"png")
+    (tmp_path / "sources" / "images" / "kaart.png").write_bytes(tiny_png())
     body, diagnostics = render("![Kaart van de centrumsteden](../images/kaart.png)\n", tmp_path)
     assert diagnostics.items == ()
     assert (tmp_path / "sources" / "images" / "kaart.png").resolve().as_uri() in body.html

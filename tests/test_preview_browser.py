@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ALFA, make_project
+from conftest import ALFA, as_in_a_terminal, make_project
 
 from kcvs_pdf.preview.server import PreviewServer
 from kcvs_pdf.preview.session import Session
@@ -106,7 +106,7 @@ def free_port() -> int:
 def test_ctrl_c_stops_the_preview_quietly_and_frees_its_port(project):
     port = free_port()
     command = [sys.executable, "-m", "kcvs_pdf", "preview", "--port", str(port)]
-    running = subprocess.Popen(command, cwd=project, stderr=subprocess.PIPE, text=True)
+    running = subprocess.Popen(command, cwd=project, stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal)
     try:
         started = running.stderr.readline()
         assert re.fullmatch(rf"Draft preview of sources at http://127\.0\.0\.1:{port}/ \(Ctrl-C stops it\)\n",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_project
+from conftest import as_in_a_terminal, make_project
 from pypdf import PdfWriter
 
 from kcvs_pdf.errors import OutputError
@@ -48,13 +48,13 @@ def test_a_pdf_that_fails_its_check_never_replaces_the_previous_one(target):
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
 
 
-@pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("interruption, raised", [(KeyboardInterrupt, KeyboardInterrupt), (OSError, OutputError)])
 def test_an_interrupted_rename_keeps_the_previous_pdf_and_removes_the_temporary(target, monkeypatch,
-                                                                                 interruption):
+                                                                                 interruption, raised):
     def fail(*args):
         raise interruption()
     monkeypatch.setattr(write.os, "replace", fail)
-    with pytest.raises(interruption):
+    with pytest.raises(raised):
         write.write_atomically(two_page_pdf(), target, expected_pages=2)
     assert target.read_bytes() == PREVIOUS
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
@@ -84,12 +84,19 @@ write.write_atomically(buffer.getvalue(), Path({str(target)!r}), expected_pages=
 
 @pytest.mark.parametrize("signal_number, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
 def test_ctrl_c_or_kill_during_rendering_keeps_the_previous_pdf(tmp_path, signal_number, exit_code):
-    project = make_project(tmp_path / "p")
+    # A long section keeps the render busy for seconds, so the signal lands during it even when a
+    # loaded machine delays this test's reading of the progress line.
+    long_text = "\n\n".join(f"Alinea {number} over de werking van de centrumsteden in 2023." * 8
+                             for number in range(300))
+    project = make_project(tmp_path / "p", {
+        "sources/sections/02-beta.md": f'---\ntitle: "Beta project"\n---\n\n{long_text}\n'})
     target = project / "build" / "testverslag-2023.pdf"
     target.parent.mkdir()
     target.write_bytes(PREVIOUS)
+    # As a terminal starts it: a shell running the tests in the background would hand down
+    # Ctrl-C ignored, and Python keeps an ignored SIGINT ignored.
     process = subprocess.Popen([sys.executable, "-m", "kcvs_pdf", "build"], cwd=project,
-                               stderr=subprocess.PIPE, text=True)
+                               preexec_fn=as_in_a_terminal, stderr=subprocess.PIPE, text=True)
     for line in process.stderr:
         if "Rendering" in line:
             process.send_signal(signal_number)

@@ -38,12 +38,12 @@ from .pdf.watermark import watermark
 from .pdf.webview import save_linearised
 from .pdf.write import write_atomically
 from .release.budget import check_size
+from .sources.anchors import check_anchors
 from .sources.approval import check_approvals
 from .sources.load import load_report
 from .sources.revision import draft_stamp
 
 Progress = Callable[[str], None]
-FONTS_DIR = "fonts"
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     report = load_report(project.sources, diagnostics)
     if report is None:
         return None
+    check_anchors(report, diagnostics)
     labels = load_labels(project.layout, report.labels, diagnostics)
-    check_glyphs(report, project.layout / FONTS_DIR, diagnostics)
+    check_glyphs(report, project.layout, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
     progress("Inspecting annexes")
@@ -83,15 +84,19 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
-          progress: Progress = lambda message: None) -> BuildResult:
-    """Build one edition of the report; raise SourceError with every problem found."""
+          progress: Progress = lambda message: None, waiting: Progress = lambda message: None) -> BuildResult:
+    """Build one edition of the report; raise SourceError with every problem found.
+
+    `waiting` hears when the build waits for another one writing the same file.
+    """
     checked = check(project, diagnostics, edition, strict, progress)
     diagnostics.raise_if_errors(strict)
-    return build_checked(project, checked, edition, diagnostics, strict, progress)
+    return build_checked(project, checked, edition, diagnostics, strict, progress, waiting)
 
 
 def build_checked(project: Project, checked: Checked, edition: Edition, diagnostics: Diagnostics,
-                  strict: bool = False, progress: Progress = lambda message: None) -> BuildResult:
+                  strict: bool = False, progress: Progress = lambda message: None,
+                  waiting: Progress = lambda message: None) -> BuildResult:
     """Render, finish and write one edition from what `check` validated; raise SourceError on problems.
 
     A long-running caller (the preview) checks once and builds from the result; progress may
@@ -102,7 +107,7 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
     composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
     progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
     rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
-                          report.published, diagnostics)
+                          report.published, diagnostics, limits=project.render_limits)
     diagnostics.raise_if_errors(strict)
     resized, resampled = downsample_images(rendered.pdf, project.cache / IMAGE_CACHE)
     rendered = dataclasses.replace(rendered, pdf=resized)
@@ -122,7 +127,7 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
     target = project.output_for(report, labels["files"].get(edition.value, ""))
     progress(f"Writing {target.name}")
     expected = rendered.page_count + plan.bundled_pages
-    size = write_atomically(data, target, expected_pages=expected)
+    size = write_atomically(data, target, expected_pages=expected, waiting=waiting)
     return BuildResult(path=target, page_count=expected, size_bytes=size, annexes=plan,
                        untagged_annex_pages=bundled.untagged_annex_pages, claims_pdf_ua=bundled.claims_pdf_ua,
                        size=weighed, resampled=resampled)
@@ -131,7 +136,7 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
 def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics) -> RenderedReport:
     mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
     return render_pdf(mark, (project.layout,), project.layout / STYLESHEET, report.published, diagnostics,
-                      tagged=False)
+                      tagged=False, limits=project.render_limits)
 
 
 def _saved(pdf: pikepdf.Pdf) -> bytes:

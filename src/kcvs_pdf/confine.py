@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from .errors import UnsafeResourceError
+from .project import MARKER as LAYOUTS
 
 # O_NONBLOCK: opening a FIFO that replaced the file after the check must not wait for a writer.
 # O_NOFOLLOW: the last part of the checked path must not have become a symlink since.
@@ -35,7 +36,7 @@ def read_confined(path: Path, roots: tuple[Path, ...], max_bytes: int) -> bytes:
     """Return the bytes of path; raise RefusedFile unless it is a regular file under one of roots."""
     target = Path(os.path.realpath(path))
     if not any(target.is_relative_to(os.path.realpath(root)) for root in roots):
-        allowed = " or ".join(f"{Path(root).name}/" for root in roots)
+        allowed = " or ".join(_shown_root(Path(root)) for root in roots)
         raise RefusedFile(path, "outside-project", f"it leads outside {allowed} through a link: "
                           "put a copy of the file here instead of the link")
     _check_kind(path, _stat(path, target), max_bytes)
@@ -51,6 +52,11 @@ def read_confined(path: Path, roots: tuple[Path, ...], max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise _too_large(path, max_bytes)
     return data
+
+
+def _shown_root(root: Path) -> str:
+    """Name a folder the way editors know it: `sources/`, `layouts/default/`."""
+    return f"{root.parent.name}/{root.name}/" if root.parent.name == LAYOUTS else f"{root.name}/"
 
 
 def _stat(path: Path, target: Path) -> os.stat_result:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import errno
 import logging
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,33 +91,38 @@ class Diagnostics:
 
 
 class _DiagnosticHandler(logging.Handler):
-    def __init__(self, path: Path, diagnostics: Diagnostics, prefix: str, label: str,
-                 ignore: tuple[str, ...], errors: tuple[str, ...]) -> None:
+    def __init__(self, locate: Callable[[str], Path | None], diagnostics: Diagnostics, prefix: str,
+                 label: str, ignore: tuple[str, ...], errors: tuple[str, ...]) -> None:
         super().__init__(logging.WARNING)
-        self.path, self.diagnostics, self.prefix, self.label = path, diagnostics, prefix, label
+        self.locate, self.diagnostics, self.prefix, self.label = locate, diagnostics, prefix, label
         self.ignore, self.errors = ignore, errors
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage().splitlines()[0]
-        if text.startswith(self.ignore):
+        path = None if text.startswith(self.ignore) else self.locate(text)
+        if path is None:
             return
         message = f"{self.label}: {text}"
         if record.levelno >= logging.ERROR or text.startswith(self.errors):
-            self.diagnostics.error(self.path, 0, 0, message, f"{self.prefix}.error")
+            self.diagnostics.error(path, 0, 0, message, f"{self.prefix}.error")
         else:
-            self.diagnostics.warning(self.path, 0, 0, message, f"{self.prefix}.warning")
+            self.diagnostics.warning(path, 0, 0, message, f"{self.prefix}.warning")
 
 
 @contextmanager
 def captured_log(logger_name: str, path: Path, diagnostics: Diagnostics, prefix: str,
-                 ignore: tuple[str, ...] = (), errors: tuple[str, ...] = ()):
+                 ignore: tuple[str, ...] = (), errors: tuple[str, ...] = (),
+                 locate: Callable[[str], Path | None] | None = None):
     """Turn what a library logs while in the block into diagnostics on path, so none is silent.
 
     Messages starting with one of `ignore` are about the machine, not the report, and dropped;
     those starting with one of `errors` are errors whatever level the library gave them.
+    `locate`, when given, names the file a message is about (path when it names none), or None
+    for a message that another diagnostic already reports.
     """
     logger = logging.getLogger(logger_name)
-    handler = _DiagnosticHandler(path, diagnostics, prefix, logger_name, ignore, errors)
+    handler = _DiagnosticHandler(locate or (lambda text: path), diagnostics, prefix, logger_name, ignore,
+                                 errors)
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False
@@ -148,3 +155,25 @@ class NotBuiltError(KcvsError):
 
 class OutputError(KcvsError):
     """Raised when the finished PDF cannot be written or fails its final check."""
+
+
+class SettingError(KcvsError):
+    """Raised when a setting of the machine the build depends on is unusable, e.g. SOURCE_DATE_EPOCH."""
+
+
+_READ_ONLY = "the folder is read-only (check its permissions or choose another with -o)"
+_FULL = "the disk is full (free some space and build again)"
+_WRITE_FAILURES = {errno.EROFS: _READ_ONLY, errno.EACCES: _READ_ONLY, errno.EPERM: _READ_ONLY,
+                   errno.ENOSPC: _FULL, errno.EDQUOT: _FULL}
+
+
+def write_failure(error: OSError) -> str | None:
+    """Return what to do about a write the machine refused (read-only, disk full), or None for another error."""
+    return _WRITE_FAILURES.get(error.errno)
+
+
+def machine_failure(error: OSError) -> str | None:
+    """Return what to do about the machine refusing a file (no permission, disk full), or None."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied (check the permissions of this file and its folder)"
+    return _WRITE_FAILURES.get(error.errno)

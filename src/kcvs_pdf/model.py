@@ -115,6 +115,8 @@ class Section:
     """Source file, for messages."""
     approval: Approval = Approval(ApprovalStatus.CONCEPT)
     """Review state; a section that says nothing is a concept."""
+    anchors: tuple[str, ...] = ()
+    """Ids its body defines besides the section's own (footnotes), for links `#id`."""
 
     @property
     def body_text(self) -> str:
@@ -306,6 +308,16 @@ class InflateLimits:
 
 
 @dataclass(frozen=True)
+class RenderLimits:
+    """How long and how much memory rendering may take before the build stops it."""
+
+    timeout: float = 300.0
+    """Seconds; `--render-timeout` raises it for a report that is simply large."""
+    memory: int = 2 * 1024**3
+    """Bytes the render may allocate beyond what the build had loaded before it."""
+
+
+@dataclass(frozen=True)
 class Project:
     """Where a build reads from and writes to."""
 
@@ -317,6 +329,8 @@ class Project:
     """Output file chosen on the command line, or None for `build/<name>.pdf`."""
     annex_limits: InflateLimits = InflateLimits()
     """How far an annex's compressed streams may expand before it is refused as a bomb."""
+    render_limits: RenderLimits = RenderLimits()
+    """How long and how much memory rendering may take."""
 
     @property
     def annexes(self) -> Path:

@@ -14,6 +14,7 @@ from ..errors import Diagnostics, KcvsError, SourceError
 from ..model import BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
+    RENDER_TIMEOUT_OPTION,
     print_diagnostics,
     print_resampled,
     project_from,
@@ -33,11 +34,14 @@ from .common import (
                    "draft: the full edition for reviewers, watermarked, with an approval sheet; "
                    "full and web need every section approved.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web].")
+              help="PDF to write [default: build/<title>.pdf, build/<title>-web.pdf for web]; "
+                   "never inside sources/ or the layout.")
+@RENDER_TIMEOUT_OPTION
 @click.option("--no-cache", is_flag=True,
               help="Build even when nothing changed since the last build (which otherwise takes a "
                    "fraction of a second and gives the same PDF).")
-def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None, no_cache: bool) -> None:
+def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path | None,
+          render_timeout: float, no_cache: bool) -> None:
     """Check the sources, render the report and write the PDF.
 
     The PDF is written to a temporary file and only replaces the previous one once it is
@@ -46,7 +50,7 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     PDF is already right: it is only confirmed (kept in build/.cache/, safe to delete).
     """
     started = time.monotonic()
-    project = project_from(sources, layout, output)
+    project = project_from(sources, layout, output, render_timeout)
     key = cache.build_key(project, Edition(edition), strict)
     unchanged = None if no_cache else cache.replay(project, Edition(edition), key)
     if unchanged is not None:
@@ -76,12 +80,16 @@ def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResul
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
 
-    def progress(message: str) -> None:
-        click.echo(f"[{next(stages)}/6] {message}…", err=True)
+    with terminate_as_interrupt("Interrupted: no PDF was written; the previous one is unchanged.") as interrupted:
+        def progress(message: str) -> None:
+            # Each stage starts only if no interruption was lost on the way (the last one writes).
+            if interrupted.is_set():
+                raise KeyboardInterrupt
+            click.echo(f"[{next(stages)}/6] {message}…", err=True)
 
-    with terminate_as_interrupt("Interrupted: no PDF was written; the previous one is unchanged."):
         try:
-            result = build_report(project, edition, diagnostics, strict, progress)
+            result = build_report(project, edition, diagnostics, strict, progress,
+                                  waiting=lambda message: click.echo(message, err=True))
         except SourceError:
             print_diagnostics(diagnostics)
             click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "

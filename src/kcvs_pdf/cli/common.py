@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import os
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -12,11 +15,13 @@ from typing import NoReturn
 import click
 
 from ..errors import Diagnostics
-from ..model import BuildResult, Project
+from ..model import BuildResult, Project, RenderLimits
 from ..project import ProjectNotFound, open_project
+from .crash import EXIT_BUG, EXIT_FAILED, GuardedGroup
 
 # Usage errors exit 2 through click itself.
-EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
+EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BUG", "EXIT_FAILED", "EXIT_INTERRUPTED"]
 
 PROJECT_OPTIONS = [
     click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -35,7 +40,13 @@ def project_options(function):
     return function
 
 
-class LazyGroup(click.Group):
+RENDER_TIMEOUT_OPTION = click.option(
+    "--render-timeout", type=click.FloatRange(min=1), default=RenderLimits.timeout, show_default=True,
+    metavar="SECONDS", help="Stop rendering that takes longer, with an error naming the likely cause; "
+                            "raise it for a report that is simply very large.")
+
+
+class LazyGroup(GuardedGroup):
     """A group whose commands are imported when used, so `kcvs-pdf build` loads no review code
     and an unchanged rebuild answers before WeasyPrint is even imported."""
 
@@ -75,8 +86,9 @@ def main(context: click.Context, project: Path | None) -> None:
       kcvs-pdf comments DRAFT.pdf    reviewers' comments, located in sources/
       kcvs-pdf new 2024              start next year's report beside this one
 
-    Exit codes: 0 success, 1 problems in the sources or the build, 2 wrong command-line use,
-    130 interrupted (Ctrl-C).
+    Exit codes: 0 success, 1 problems in the sources or the build (or a full disk, a read-only
+    folder), 2 wrong command-line use, 70 internal error (a bug in kcvs-pdf: it names a report
+    file under build/.crash/ to send to its maintainers), 130 interrupted (Ctrl-C).
     """
 
 
@@ -88,22 +100,31 @@ def stop(diagnostics: Diagnostics, message: str) -> NoReturn:
 
 @contextmanager
 def terminate_as_interrupt(message: str):
-    """Let SIGTERM unwind like Ctrl-C, so temporary files are removed; report either as interrupted."""
-    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: _raise_interrupt())
+    """Let SIGTERM unwind like Ctrl-C, so temporary files are removed; report either as interrupted.
+
+    Yields an Event that tells whether a signal came: Python drops an interruption that lands in
+    a finaliser (`__del__`), so a command also checks the event before it commits anything.
+    """
+    interrupted = threading.Event()
+
+    def interrupt(signum, frame):
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGINT)
+                if number == signal.SIGTERM or signal.getsignal(number) is signal.default_int_handler}
     try:
-        yield
+        yield interrupted
     except KeyboardInterrupt:
         click.secho(message, fg="red", err=True)
         sys.exit(EXIT_INTERRUPTED)
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
-def _raise_interrupt():
-    raise KeyboardInterrupt
-
-
-def project_from(sources: Path | None, layout: Path | None, output: Path | None) -> Project:
+def project_from(sources: Path | None, layout: Path | None, output: Path | None,
+                 render_timeout: float | None = None) -> Project:
     root = click.get_current_context().find_root().params.get("project")
     try:
         project = open_project(root, sources, layout, output)
@@ -112,7 +133,24 @@ def project_from(sources: Path | None, layout: Path | None, output: Path | None)
     for name, folder in (("--sources", project.sources), ("--layout", project.layout)):
         if not folder.is_dir():
             raise click.BadParameter(f"folder '{shown(folder)}' does not exist", param_hint=name)
+    _refuse_output_over_inputs(project, output)
+    if render_timeout is not None:
+        project = dataclasses.replace(project, render_limits=RenderLimits(timeout=render_timeout))
     return project
+
+
+def _refuse_output_over_inputs(project: Project, typed: Path | None) -> None:
+    """Refuse, before any work, an output file among those the build reads: it would destroy one."""
+    if project.output is None:
+        return
+    target = Path(os.path.realpath(project.output))
+    named = f"'{typed}' (a link to '{shown(target)}')" if os.path.islink(typed) else f"'{typed}'"
+    for folder, what in ((project.sources, "the report's sources"), (project.layout, "the layout"),
+                         (project.cache, "the build's cache")):
+        if target.is_relative_to(os.path.realpath(folder)):
+            raise click.BadParameter(f"{named} is inside {shown(folder)}/, which the build reads: the PDF "
+                                     f"would overwrite {what}; write it elsewhere, e.g. in "
+                                     f"{shown(project.build_dir)}/", param_hint="'-o' / '--output'")
 
 
 def print_diagnostics(diagnostics: Diagnostics) -> None:

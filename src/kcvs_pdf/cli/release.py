@@ -14,6 +14,7 @@ from ..release.folder import publish_release
 from ..release.manifest import CHECKSUMS, MANIFEST
 from .common import (
     EXIT_FAILED,
+    RENDER_TIMEOUT_OPTION,
     print_diagnostics,
     print_resampled,
     project_from,
@@ -26,7 +27,8 @@ from .common import (
 
 @click.command()
 @project_options
-def publish(sources: Path, layout: Path, strict: bool) -> None:
+@RENDER_TIMEOUT_OPTION
+def publish(sources: Path, layout: Path, strict: bool, render_timeout: float) -> None:
     """Build the full and web editions and write build/publish/, the folder to upload.
 
     \b
@@ -41,7 +43,7 @@ def publish(sources: Path, layout: Path, strict: bool) -> None:
     once the new one is complete, so a failed publish leaves the previous one as it was.
     """
     started = time.monotonic()
-    project = project_from(sources, layout, None)
+    project = project_from(sources, layout, None, render_timeout)
     diagnostics = Diagnostics(project.root)
     with terminate_as_interrupt("Interrupted: the previous publish folder is unchanged."):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,13 +14,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import Diagnostics
-from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Report
+from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, RenderLimits, Report
+from .bounded import Breach, run_bounded
 from .hyphenate import hyphenate
 from .labels import Labels
+from .loader import ConfinedLoader, TemplateRefused
 
 TEMPLATE = "report.html"
 WATERMARK_TEMPLATE = "watermark.html"
 STYLESHEET = "style.css"
+COMPOSE_LIMITS = RenderLimits(timeout=60.0)
+"""Composing HTML takes well under a second; a layout that needs a minute loops without end."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,21 @@ def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edit
         hyphenate=lambda value: hyphenate(value, report.language),
     )
     context = template_context(report, annexes, edition, labels, stamp)
+    _warm(report, locale)
     return render_template(environment, TEMPLATE, context, layout, diagnostics)
+
+
+def _warm(report: Report, locale: str) -> None:
+    """Load the language's data and hyphenate the report's words here, so each bounded child starts warm.
+
+    Both belong to the report and its language, not to the layout: done in the child, they would
+    start cold at every composition, several times slower than the templates themselves.
+    """
+    format_date(report.published, "long", locale=locale)
+    _number(0, 2, locale)
+    for section in report.sections:
+        hyphenate(section.title, report.language)
+        hyphenate(Markup(section.body_html), report.language)
 
 
 def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> ComposedReport | None:
@@ -56,13 +75,30 @@ def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> Comp
 def template_environment(layout: Path) -> jinja2.Environment:
     """Return the sandboxed Jinja environment every template of the layout is rendered in."""
     # A sandbox: a layout is content someone may send us, and must not run code while rendering.
-    return ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(layout), autoescape=True,
+    return ImmutableSandboxedEnvironment(loader=ConfinedLoader(layout), autoescape=True,
                                          undefined=jinja2.StrictUndefined, trim_blocks=True,
                                          lstrip_blocks=True)
 
 
 def render_template(environment: jinja2.Environment, name: str, context: dict, layout: Path,
             diagnostics: Diagnostics) -> ComposedReport | None:
+    """Render the template in a bounded child: a sandboxed template can still loop or grow without end."""
+    work = functools.partial(_render_here, environment, name, context, layout)
+    try:
+        return run_bounded(work, diagnostics, COMPOSE_LIMITS.timeout, COMPOSE_LIMITS.memory)
+    except Breach as breach:
+        look = "look for loops in the templates that run very often, or text repeated very many times"
+        problem = {"timeout": f"took more than {COMPOSE_LIMITS.timeout:g} s and was stopped",
+                   "memory": f"needed more than {COMPOSE_LIMITS.memory // 1024**3} GiB of memory"
+                   }.get(breach.kind, f"failed ({breach.detail})")
+        code = breach.kind if breach.kind in ("timeout", "memory") else "failed"
+        diagnostics.error(layout / name, 1, 1, f"composing the layout's templates {problem}: {look}",
+                          f"layout.{code}")
+        return None
+
+
+def _render_here(environment: jinja2.Environment, name: str, context: dict, layout: Path,
+                 diagnostics: Diagnostics) -> ComposedReport | None:
     try:
         html = environment.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
@@ -73,6 +109,11 @@ def render_template(environment: jinja2.Environment, name: str, context: dict, l
         diagnostics.error(layout / exc.name, 0, 0, f"template '{exc.name}' is missing from the layout",
                           "layout.missing-template")
         return None
+    except TemplateRefused as exc:
+        # Located where the template is included; the first template has no includer.
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, exc.message, exc.code)
+        return None
     except SecurityError as exc:
         template, line = _template_location(exc, layout)
         diagnostics.error(template, line, 1, f"template tries something a layout may not do: {exc}",
@@ -82,6 +123,16 @@ def render_template(environment: jinja2.Environment, name: str, context: dict, l
         template, line = _template_location(exc, layout)
         diagnostics.error(template, line, 1, f"template uses a field that does not exist: {exc.message}",
                           "layout.undefined")
+        return None
+    except MemoryError as exc:
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, f"template needs more than {COMPOSE_LIMITS.memory // 1024**3} GiB "
+                          "of memory here: look for text repeated very many times", "layout.memory")
+        return None
+    except Exception as exc:  # noqa: BLE001 (whatever a template's expression raises is the template's)
+        template, line = _template_location(exc, layout, default=(layout / name, 1))
+        diagnostics.error(template, line, 1, f"template fails here: {type(exc).__name__}: {exc}",
+                          "layout.error")
         return None
     return ComposedReport(html=html, base_url=layout.resolve().as_uri() + "/")
 
@@ -140,9 +191,10 @@ def _number(value: object, decimals: int, locale: str) -> str:
     return format_decimal(Decimal(str(value)), format=pattern, locale=locale)
 
 
-def _template_location(exc: Exception, layout: Path) -> tuple[Path, int]:
+def _template_location(exc: Exception, layout: Path,
+                       default: tuple[Path, int] | None = None) -> tuple[Path, int]:
     traceback = exc.__traceback__
-    location = (layout / TEMPLATE, 0)
+    location = default or (layout / TEMPLATE, 0)
     while traceback is not None:
         filename = traceback.tb_frame.f_code.co_filename
         if filename.endswith(".html"):

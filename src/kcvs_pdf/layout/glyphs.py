@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import unicodedata
 from pathlib import Path
 
@@ -10,15 +11,23 @@ from fontTools.ttLib import TTFont
 
 from ..errors import Diagnostics
 from ..model import Report
+from .fonts import FONTS_DIR, read_fonts
 
-FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf")
 # Invisible characters are never drawn, so no font needs them.
 _NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
 
 
-def check_glyphs(report: Report, fonts: Path, diagnostics: Diagnostics) -> None:
-    """Record an error for each character of the report's text that no layout font has."""
-    covered = coverage(fonts, _fingerprint(fonts)) if fonts.is_dir() else frozenset()
+def check_glyphs(report: Report, layout: Path, diagnostics: Diagnostics) -> None:
+    """Record an error for each font file that cannot be read and each character no layout font has."""
+    fonts = layout / FONTS_DIR
+    covered: set[int] = set()
+    for name, data in read_fonts(layout, diagnostics).items():
+        points = coverage(data)
+        if points is None:
+            diagnostics.error(fonts / name, 1, 1, f"'{name}' cannot be read as a font, so its text would "
+                              "print in another font: replace it with an intact copy of the font file",
+                              "layout.unreadable-font")
+        covered |= points or frozenset()
     if not covered:
         diagnostics.error(fonts, 0, 0, f"the layout has no fonts in {fonts.name}/: the build uses no "
                           "font of the machine, so the layout must bring its own", "layout.no-fonts")
@@ -39,20 +48,14 @@ def check_glyphs(report: Report, fonts: Path, diagnostics: Diagnostics) -> None:
                               "text.no-glyph")
 
 
-@functools.lru_cache(maxsize=4)
-def coverage(fonts: Path, fingerprint: tuple) -> frozenset[int]:
-    """Return every code point some font file in the folder maps to a glyph."""
-    points: set[int] = set()
-    for path in sorted(fonts.iterdir()):
-        if path.suffix.lower() in FONT_SUFFIXES:
-            with TTFont(path, lazy=True) as font:
-                points.update(font.getBestCmap() or {})
-    return frozenset(points)
-
-
-def _fingerprint(fonts: Path) -> tuple:
-    """Return what identifies the folder's fonts, so an edited folder is read again."""
-    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(fonts.iterdir()))
+@functools.lru_cache(maxsize=32)
+def coverage(font: bytes) -> frozenset[int] | None:
+    """Return every code point the font file maps to a glyph, or None when it is no readable font."""
+    try:
+        with TTFont(io.BytesIO(font), lazy=True) as opened:
+            return frozenset(opened.getBestCmap() or {})
+    except Exception:  # noqa: BLE001 (fontTools raises many kinds of errors on a damaged file)
+        return None
 
 
 def _printed_text(report: Report):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
 from ..model import LabelOverride
 from ..sources.yamlsource import Located, load_yaml
 
 LABELS_FILE = "labels.yaml"
+LABELS_MAX_BYTES = 256 * 1024
 
 Labels = dict
 """Nested mapping of label names to text, e.g. labels["draft"]["watermark"]."""
@@ -18,11 +20,10 @@ Labels = dict
 def load_labels(layout: Path, overrides: tuple[LabelOverride, ...], diagnostics: Diagnostics) -> Labels:
     """Return the layout's labels with the report's overrides applied; record unknown names."""
     path = layout / LABELS_FILE
-    if not path.is_file():
-        diagnostics.error(path, 0, 0, f"the layout has no {LABELS_FILE}: copy the one from "
-                          "layouts/default/", "layout.missing-labels")
+    text = _read_labels(path, layout, diagnostics)
+    if text is None:
         return {}
-    root = load_yaml(path.read_text(encoding="utf-8"), path, diagnostics)
+    root = load_yaml(text, path, diagnostics)
     labels = _plain(root, path, diagnostics) if root is not None else {}
     known = sorted(_names(labels))
     for override in overrides:
@@ -38,6 +39,25 @@ def load_labels(layout: Path, overrides: tuple[LabelOverride, ...], diagnostics:
             target = target[group]
         target[last] = override.value
     return labels
+
+
+def _read_labels(path: Path, layout: Path, diagnostics: Diagnostics) -> str | None:
+    try:
+        data = read_confined(path, (layout,), LABELS_MAX_BYTES)
+    except RefusedFile as refused:
+        if refused.reason == "missing":
+            diagnostics.error(path, 0, 0, f"the layout has no {LABELS_FILE}: copy the one from "
+                              "layouts/default/", "layout.missing-labels")
+        else:
+            diagnostics.error(path, 1, 1, f"'{LABELS_FILE}' was not read because {refused.message}",
+                              f"layout.{refused.reason}")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        diagnostics.error(path, 1, 1, f"{LABELS_FILE} is not UTF-8 text: save it again as UTF-8",
+                          "layout.encoding")
+        return None
 
 
 def _plain(located: Located, path: Path, diagnostics: Diagnostics) -> Labels:

@@ -1,13 +1,13 @@
-"""Turn composed HTML into a PDF with WeasyPrint, reading only files the report may read."""
+"""Turn composed HTML into a PDF with WeasyPrint, in a bounded child, reading only files the report may read."""
 
 from __future__ import annotations
 
 import datetime
+import functools
 import mimetypes
 import os
 import re
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -16,14 +16,25 @@ from xml.sax.saxutils import escape
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from ..errors import Diagnostics, UnsafeResourceError, captured_log
-from ..model import RenderedReport
+from ..confine import RefusedFile, read_confined
+from ..errors import (
+    Diagnostics,
+    SettingError,
+    SourceError,
+    UnsafeResourceError,
+    captured_log,
+)
+from ..model import RenderedReport, RenderLimits
+from .bounded import Breach, run_bounded
 from .compose import ComposedReport
+from .fonts import read_fonts
 
 # WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
 MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
 # A layout font that does not load would silently be replaced by another: that is an error.
 FONT_FAILURES = ("Font-face",)
+# Far more than any picture, stylesheet or font needs; a larger file is a mistake, not content.
+RESOURCE_MAX_BYTES = 256 * 1024**2
 # Fontconfig that knows only the layout's font folder, not the system's: the machine's installed
 # fonts can never change the PDF. (With no font at all Pango crashes, so the folder is listed
 # too, not just added through @font-face.)
@@ -31,93 +42,189 @@ _LAYOUT_ONLY_FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
 <fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
 """
-
-
-def hermetic_fonts(fonts: Path) -> FontConfiguration:
-    """Return a font configuration that holds the layout's fonts and no system font."""
-    with tempfile.TemporaryDirectory(prefix="kcvs-fonts-") as folder:
-        config = Path(folder) / "fonts.conf"
-        config.write_text(_LAYOUT_ONLY_FONTCONFIG.format(fonts=escape(str(fonts)), cache=escape(folder)),
-                          encoding="utf-8")
-        previous = os.environ.get("FONTCONFIG_FILE")
-        os.environ["FONTCONFIG_FILE"] = str(config)
-        try:
-            return FontConfiguration()
-        finally:
-            if previous is None:
-                del os.environ["FONTCONFIG_FILE"]
-            else:
-                os.environ["FONTCONFIG_FILE"] = previous
-
-
-class ConfinedFetcher(weasyprint.URLFetcher):
-    """Serve `file:` and `data:` URLs inside the allowed folders; refuse everything else."""
-
-    def __init__(self, allowed: tuple[Path, ...]) -> None:
-        super().__init__(allowed_protocols=("file", "data"))
-        self.allowed = tuple(path.resolve() for path in allowed)
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
-            if any(path.is_relative_to(root) for root in self.allowed):
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return weasyprint.urls.URLFetcherResponse(
-                    url, path.read_bytes(), headers={"Content-Type": content_type})
-        self.refused.append(url)
-        raise UnsafeResourceError(f"refused to read {url}")
+_FILE_URL = re.compile(r"file://[^\s'\"]+")
+# Up to year 9999: what dates in fonts and PDFs can hold.
+_LATEST_EPOCH = 253402300799
 
 
 def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
-               source_date: datetime.date, diagnostics: Diagnostics, tagged: bool = True) -> RenderedReport:
-    """Render composed HTML to PDF bytes; WeasyPrint's warnings become diagnostics.
+               source_date: datetime.date, diagnostics: Diagnostics, tagged: bool = True,
+               limits: RenderLimits = RenderLimits()) -> RenderedReport:
+    """Render composed HTML to PDF bytes in a child process; WeasyPrint's warnings become diagnostics.
 
-    Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else.
+    Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else. A render that
+    breaks its limits or fails is a located error on the stylesheet (raised as SourceError).
     """
-    fonts = stylesheet.parent / "fonts"
-    fetcher = ConfinedFetcher(allowed)
-    with captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,
-                      errors=FONT_FAILURES), _source_date_epoch(source_date):
-        document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
-                                   url_fetcher=fetcher).render(font_config=hermetic_fonts(fonts))
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
-    _report_foreign_fonts(document, stylesheet, diagnostics)
-    if fetcher.refused:
-        listed = ", ".join(sorted(set(fetcher.refused)))
+    epoch = source_date_epoch(source_date)
+    work = functools.partial(_render, composed, allowed, stylesheet, epoch, tagged)
+    try:
+        rendered, refused = run_bounded(work, diagnostics, limits.timeout, limits.memory)
+    except Breach as breach:
+        code, message = _explained(breach, limits)
+        diagnostics.error(stylesheet, 1, 1, message, f"render.{code}")
+        raise SourceError(diagnostics.items) from None
+    if refused:
         raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
-                                  f"the network, which is not allowed: {listed}")
+                                  f"the network, which is not allowed: {', '.join(refused)}")
+    return rendered
+
+
+def source_date_epoch(date: datetime.date) -> str:
+    """Return the SOURCE_DATE_EPOCH the render uses: the environment's, else midnight UTC of date.
+
+    It fixes the timestamps fontTools writes into embedded fonts, so rebuilds are byte-identical.
+    """
+    given = os.environ.get("SOURCE_DATE_EPOCH")
+    if given is None:
+        return str(int(datetime.datetime.combine(date, datetime.time(), datetime.UTC).timestamp()))
+    if not (given.isascii() and given.isdigit() and int(given) <= _LATEST_EPOCH):
+        raise SettingError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not "
+                           f"{given!r}: unset it (the report's publication date is then used) or "
+                           "correct it")
+    return given
+
+
+def _explained(breach: Breach, limits: RenderLimits) -> tuple[str, str]:
+    """Return the code and message of a render that did not finish: what happened, what to look for."""
+    sizes = "look for very large sizes in the layout's CSS (a page size, font-size or width)"
+    if breach.kind == "memory":
+        return "memory", f"rendering needed more than {_amount(limits.memory)} of memory: {sizes}"
+    if breach.kind == "timeout":
+        return "timeout", (f"rendering took more than {limits.timeout:g} s and was stopped: look "
+                           "for very large sizes or very long tables in the layout and the sources; "
+                           "a report that is simply large can be given more time with --render-timeout")
+    if breach.kind == "died":
+        return "failed", f"rendering stopped abruptly ({breach.detail}), most likely for lack of memory: {sizes}"
+    return "failed", (f"rendering failed ({breach.detail}): the likely cause is an extreme value in "
+                      "the layout's CSS, such as a huge font-size, size or margin; undo the last change "
+                      "to the layout")
+
+
+def _amount(size: int) -> str:
+    return f"{size / 1024**3:g} GiB" if size >= 1024**3 else f"{size // 1024**2} MiB"
+
+
+def _render(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path, epoch: str, tagged: bool,
+            diagnostics: Diagnostics) -> tuple[RenderedReport, tuple[str, ...]]:
+    """Render in this (child) process; return the report and the URLs refused as outside."""
+    # The child's own environment: fontTools reads it while embedding fonts.
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    fetcher = ConfinedFetcher(allowed, stylesheet, diagnostics)
+    with tempfile.TemporaryDirectory(prefix="kcvs-fonts-") as folder, \
+            captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,
+                         errors=FONT_FAILURES, locate=fetcher.locate):
+        fonts = hermetic_fonts(stylesheet.parent, Path(folder), diagnostics)
+        document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
+                                   url_fetcher=fetcher).render(font_config=fonts)
+        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
+    if fetcher.out_of_memory:
+        raise MemoryError("a file could not be loaded for lack of memory")
+    _report_foreign_fonts(document, stylesheet, diagnostics)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         # An element that runs over several pages has its id on each: where it starts counts.
         for anchor in page.anchors:
             anchors.setdefault(anchor, index)
-    return RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors)
+    return (RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors),
+            tuple(sorted(set(fetcher.refused))))
+
+
+def hermetic_fonts(layout: Path, folder: Path, diagnostics: Diagnostics) -> FontConfiguration:
+    """Return a font configuration that holds the layout's fonts and no system font.
+
+    Fontconfig gets copies in folder, not the layout's fonts/ itself: it would follow a link out
+    of the layout, and wait forever on a pipe.
+    """
+    fonts = folder / "fonts"
+    fonts.mkdir()
+    for name, data in read_fonts(layout, diagnostics).items():
+        (fonts / name).write_bytes(data)
+    config = folder / "fonts.conf"
+    config.write_text(_LAYOUT_ONLY_FONTCONFIG.format(fonts=escape(str(fonts)), cache=escape(str(folder))),
+                      encoding="utf-8")
+    # Fontconfig reads the variable only while the configuration is made: put it back after, so
+    # no later process (the preview's, a test's) inherits a folder that is gone.
+    previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(config)
+    try:
+        return FontConfiguration()
+    finally:
+        if previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = previous
+
+
+class ConfinedFetcher(weasyprint.URLFetcher):
+    """Serve `data:` URLs and regular files inside the allowed folders; refuse everything else."""
+
+    def __init__(self, allowed: tuple[Path, ...], stylesheet: Path, diagnostics: Diagnostics) -> None:
+        super().__init__(allowed_protocols=("file", "data"))
+        self.allowed = tuple(path.resolve() for path in allowed)
+        self.layout = stylesheet.parent.resolve()
+        self.stylesheet = stylesheet
+        self.diagnostics = diagnostics
+        self.refused: list[str] = []
+        """URLs outside the allowed folders or on the network."""
+        self.reported: set[str] = set()
+        """URLs of files inside that were refused with a diagnostic of their own."""
+        self.out_of_memory = False
+        """Whether WeasyPrint logged, and went on after, running out of memory."""
+
+    def fetch(self, url, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        path = self._inside(url)
+        if path is None:
+            self.refused.append(url)
+            raise UnsafeResourceError(f"refused to read {url}")
+        try:
+            data = read_confined(path, self.allowed, RESOURCE_MAX_BYTES)
+        except RefusedFile as refused:
+            # A missing file is WeasyPrint's to report ("Failed to load image …"), at that file.
+            if refused.reason == "missing":
+                raise FileNotFoundError(refused.message) from None
+            self.reported.add(url)
+            area = "layout" if path.is_relative_to(self.layout) else "source"
+            self.diagnostics.error(path, 1, 1, f"'{path.name}' was not read because {refused.message}",
+                                   f"{area}.{refused.reason}")
+            raise UnsafeResourceError(refused.message) from None
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return weasyprint.urls.URLFetcherResponse(url, data, headers={"Content-Type": content_type})
+
+    def locate(self, message: str) -> Path | None:
+        """Return the file a WeasyPrint message is about: a project file its URL names, else the
+        stylesheet; None when the fetcher already reported that file."""
+        if "MemoryError" in message:
+            self.out_of_memory = True  # WeasyPrint went on without the file: the render's limit is reported
+            return None
+        for url in _FILE_URL.findall(message):
+            url = url.rstrip(".,:;)")
+            if url in self.reported:
+                return None
+            path = self._inside(url)
+            if path is not None:
+                return path
+        return self.stylesheet
+
+    def _inside(self, url: str) -> Path | None:
+        """Return the path of a `file:` URL as named (links not followed) when inside an allowed folder."""
+        if urlsplit(url).scheme.lower() != "file":
+            return None
+        path = Path(os.path.abspath(url2pathname(unquote(urlsplit(url).path))))
+        return path if any(path.is_relative_to(root) for root in self.allowed) else None
 
 
 def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) -> None:
     """Warn when text fell back to a system font: the layout's fonts lack some characters."""
-    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)",
-                              stylesheet.read_text(encoding="utf-8")))
+    try:
+        css = read_confined(stylesheet, (stylesheet.parent,), RESOURCE_MAX_BYTES).decode("utf-8", "replace")
+    except RefusedFile:
+        return  # the render reported why the stylesheet was not read
+    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)", css))
     # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
     for family in sorted({font.family for font in document.fonts.values()} - declared):
         diagnostics.warning(stylesheet, 0, 0, f"some text is set in '{family}', a font of the layout "
                             "that no @font-face rule names: name every font the layout uses in "
                             "an @font-face rule", "render.undeclared-font")
-
-
-@contextmanager
-def _source_date_epoch(date: datetime.date):
-    """Fix the timestamps fontTools writes into embedded fonts, so rebuilds are byte-identical."""
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    if previous is None:
-        midnight = datetime.datetime.combine(date, datetime.time(), datetime.UTC)
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 import weasyprint
 from markupsafe import escape
 
-from ..build import FONTS_DIR
 from ..errors import Diagnostics, captured_log
 from ..layout.compose import STYLESHEET, ComposedReport, compose_html, compose_watermark
 from ..layout.labels import Labels
@@ -47,6 +48,8 @@ class SectionRenderer:
     def __init__(self, project: Project) -> None:
         self._project = project
         self._fonts = None
+        # The copies of the layout's fonts fontconfig reads; they live as long as the fonts are used.
+        self._font_folder: tempfile.TemporaryDirectory | None = None
         self._marks: dict[str, bytes] = {}
 
     @property
@@ -63,6 +66,9 @@ class SectionRenderer:
     def forget_layout(self) -> None:
         """Drop the fonts and watermark loaded from the layout, which has changed."""
         self._fonts = None
+        if self._font_folder is not None:
+            self._font_folder.cleanup()
+            self._font_folder = None
         self._marks = {}
 
     def render(self, draft: SectionDraft, slug: str, first_page: int) -> bytes | None:
@@ -101,8 +107,10 @@ class SectionRenderer:
 
     def _render(self, composed: ComposedReport) -> bytes | None:
         if self._fonts is None:
-            self._fonts = hermetic_fonts(self._project.layout / FONTS_DIR)
-        fetcher = ConfinedFetcher((self._project.sources, self._project.layout))
+            self._font_folder = tempfile.TemporaryDirectory(prefix="kcvs-preview-fonts-")
+            self._fonts = hermetic_fonts(self._project.layout, Path(self._font_folder.name), Diagnostics())
+        fetcher = ConfinedFetcher((self._project.sources, self._project.layout),
+                                  self._project.layout / STYLESHEET, Diagnostics())
         # The whole draft reports what WeasyPrint has to say; here it would only be said twice.
         with captured_log("weasyprint", self._project.layout / STYLESHEET, Diagnostics(), "render"):
             document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,

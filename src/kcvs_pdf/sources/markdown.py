@@ -33,6 +33,8 @@ class MarkdownBody:
     html: str
     paragraphs: tuple[Paragraph, ...]
     links: tuple[BodyLink, ...]
+    anchors: tuple[str, ...] = ()
+    """Ids the body defines: its footnotes and the references to them."""
 
     @property
     def text(self) -> str:
@@ -55,7 +57,27 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     _shape_tables(tokens)
     tokens = _with_figures(tokens)
     html = parser.renderer.render(tokens, parser.options, {"id_prefix": escapeHtml(id_prefix)})
-    return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=links)
+    return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=links,
+                        anchors=_anchors(tokens, escapeHtml(id_prefix)))
+
+
+def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:
+    """Return the ids the rendered body has: each footnote's and each reference's to it."""
+    ids = []
+    for token in tokens:
+        if token.type == "footnote_open":
+            ids.append(_note_id(prefix, token.meta["id"] + 1))
+        ids.extend(_reference_id(prefix, child.meta["id"] + 1, child.meta.get("subId", 0))
+                   for child in token.children or () if child.type == "footnote_ref")
+    return tuple(ids)
+
+
+def _note_id(prefix: str, number: int) -> str:
+    return f"{prefix}--fn-{number}"
+
+
+def _reference_id(prefix: str, number: int, later: int = 0) -> str:
+    return f"{prefix}--fnref-{number}" + (f"-{later + 1}" if later else "")
 
 
 def _parser() -> MarkdownIt:
@@ -100,13 +122,12 @@ def _image(renderer, tokens: list[Token], index: int, options, env) -> str:
 
 def _footnote_ref(renderer, tokens: list[Token], index: int, options, env) -> str:
     number, later = tokens[index].meta["id"] + 1, tokens[index].meta.get("subId", 0)
-    ref_id = f"{env['id_prefix']}--fnref-{number}" + (f"-{later + 1}" if later else "")
-    return (f'<sup class="footnote-ref"><a href="#{env["id_prefix"]}--fn-{number}" id="{ref_id}">'
-            f"{number}</a></sup>")
+    return (f'<sup class="footnote-ref"><a href="#{_note_id(env["id_prefix"], number)}" '
+            f'id="{_reference_id(env["id_prefix"], number, later)}">{number}</a></sup>')
 
 
 def _footnote_open(renderer, tokens: list[Token], index: int, options, env) -> str:
-    return f'<li id="{env["id_prefix"]}--fn-{tokens[index].meta["id"] + 1}">'
+    return f'<li id="{_note_id(env["id_prefix"], tokens[index].meta["id"] + 1)}">'
 
 
 def _footnote_backref(renderer, tokens: list[Token], index: int, options, env) -> str:
@@ -114,7 +135,7 @@ def _footnote_backref(renderer, tokens: list[Token], index: int, options, env) -
     meta = tokens[index].meta
     if meta["subId"]:
         return ""
-    return f' <a class="footnote-backref" href="#{env["id_prefix"]}--fnref-{meta["id"] + 1}">↩</a>'
+    return f' <a class="footnote-backref" href="#{_reference_id(env["id_prefix"], meta["id"] + 1)}">↩</a>'
 
 
 def _heading(renderer, tokens: list[Token], index: int, options, env) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -11,6 +13,7 @@ from xml.etree import ElementTree
 from markdown_it.token import Token
 from PIL import Image
 
+from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
 from ..model import BodyLink
 
@@ -19,6 +22,8 @@ MAX_DEPTH = 6
 past its own limit of 20 token levels, and a list level costs two of them)."""
 DECORATIVE = "decoratief"
 """Alt text that declares an image decorative: it carries no information and is left untagged."""
+IMAGE_MAX_BYTES = 256 * 1024**2
+"""Far more than a camera's largest photo: a larger file is a mistake."""
 _LINK_SCHEMES = ("http", "https", "mailto")
 _CONTAINERS = {"blockquote_open": "blockquote_close", "bullet_list_open": "bullet_list_close",
                "ordered_list_open": "ordered_list_close"}
@@ -156,6 +161,11 @@ def _check_image(token: Token, body: BodyFile, row: int, column: int, sources: P
     target = _image_file(src, body, row, column, sources)
     if target is None:
         return
+    problem = _unreadable(target, sources)
+    if problem:
+        body.error(row, column, f"image '{src}' cannot be read ({problem}): save it as PNG, JPEG or SVG",
+                   "markdown.image-unreadable")
+        return
     token.meta["file"] = target
     if alt.lower() == DECORATIVE:
         # Printed as a background (an untagged artifact), which needs the image's proportions.
@@ -177,12 +187,36 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
         body.error(row, column, f"image '{src}' is outside sources/: copy it into sources/ and "
                    "link to the copy", "markdown.image-outside")
         return None
-    if not target.is_file():
+    if not target.exists():
         shown = target.relative_to(sources.resolve().parent).as_posix()
         body.error(row, column, f"image '{src}' does not exist (looked for {shown})",
                    "markdown.image-missing")
         return None
     return target
+
+
+def _unreadable(path: Path, sources: Path) -> str:
+    """Return why the image file cannot be printed ('' when it decodes), read as confined as any source."""
+    try:
+        data = read_confined(path, (sources,), IMAGE_MAX_BYTES)
+    except RefusedFile as refused:
+        return refused.message
+    try:
+        if path.suffix.lower() == ".svg":
+            root = ElementTree.fromstring(data)
+            return "" if root.tag.endswith("svg") else "it is XML, but not an SVG picture"
+        with warnings.catch_warnings():
+            # Large photos are welcome: the build downsamples them to the printed size.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+    except Image.DecompressionBombError:
+        return "it has far too many pixels to print"
+    except ElementTree.ParseError:
+        return "it is not a valid SVG file"
+    except Exception:  # noqa: BLE001 (Pillow raises many kinds of errors on a damaged file)
+        return "it is not a picture in a format that can be read, or it is damaged"
+    return ""
 
 
 def image_size(path: Path) -> tuple[float, float] | None:
