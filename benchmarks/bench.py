@@ -45,8 +45,12 @@ def empty_build_folder(project: Path) -> None:
     """Remove everything the pipeline keeps in build/ (outputs and caches), not the baseline's files."""
     build_folder = project / "build"
     for path in build_folder.iterdir() if build_folder.is_dir() else ():
-        if path != project / BENCH_DIR:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if path == project / BENCH_DIR:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def whole_process_measurements(project: Path) -> dict[str, Callable[[], Run]]:

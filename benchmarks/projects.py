@@ -10,9 +10,10 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "annex-corpus"
 REPORT_FILE = "report.yaml"
-# Twenty corpus files the build accepts, in the order the report first links its annexes: every
-# usable file once (not the broken, password-protected or not-a-PDF ones), then four again, the
-# 117-page one among them so that its named destinations collide. 340 pages in all.
+# Twenty corpus files the build accepts, in the order the report first links its annexes: each
+# one once, except broken-xref-repairable.pdf (the password-protected, truncated, corrupt and
+# not-a-PDF files the build refuses), then four again, the 117-page one among them so that its
+# named destinations collide. 340 pages in all.
 BENCH_ANNEXES = (
     "large-117-pages-internal-and-uri-links.pdf", "plain-a4-4-pages.pdf",
     "us-letter-11-pages-with-page-labels.pdf", "landscape-and-portrait-pages-with-boxes.pdf",
@@ -47,6 +48,8 @@ def annex_names(project: Path) -> tuple[str, ...]:
 
 def install_annexes(project: Path) -> tuple[Path, ...]:
     """Put a corpus file under each linked annex name; return the annex paths in bundle order."""
+    if not CORPUS.is_dir():
+        raise FileNotFoundError(f"the annex corpus is not at {CORPUS}: the benchmarks need it beside the repository")
     names = annex_names(project)
     if len(names) != len(BENCH_ANNEXES):
         raise ValueError(f"the report links {len(names)} annexes; the benchmark has {len(BENCH_ANNEXES)}")
