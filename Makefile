@@ -35,8 +35,11 @@ test: $(INSTALLED)  ## Run the test suite
 seed-check: $(INSTALLED)  ## Compare the 2023 sources with the published text in ../shared/seed/
 	$(BIN)/python scripts/seed_check.py
 
-bench: $(INSTALLED)  ## Measure build time and peak memory (see BENCHMARKS.md)
-	$(BIN)/python benchmarks/bench.py
+# Options for bench.py, e.g. `make bench BENCH_ARGS="--runs 9 --scale-runs 5"`.
+BENCH_ARGS ?=
+
+bench: $(INSTALLED)  ## Measure against a bare weasyprint + qpdf baseline; update the figures in BENCHMARKS.md
+	$(BIN)/python benchmarks/bench.py --update BENCHMARKS.md $(BENCH_ARGS)
 
 golden: $(INSTALLED)  ## Regenerate the golden files in tests/golden/ after a reviewed change
 	KCVS_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py

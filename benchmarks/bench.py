@@ -1,134 +1,175 @@
-"""Measure full builds in fresh processes: median wall time and peak memory, with the machine."""
+"""Measure kcvs-pdf against a bare WeasyPrint + qpdf baseline; print the figures, keep them in BENCHMARKS.md.
+
+Every build runs in a fresh `kcvs-pdf` process on a temporary copy of the project, with corpus
+files standing in for the 20 annexes (see projects.py); the repository's sources are never
+changed. Builds that must render change one section's text first, so that no build cache can
+skip the work being measured. Whole-process measurements run in rounds, one of each per round,
+so that a busy machine slows the pipeline and its baseline alike.
+`--update FILE` rewrites the marked block of FILE (BENCHMARKS.md).
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import resource
+import datetime
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "annex-corpus"
-# Usable corpus files, about 300 pages in all, standing in for a year's annexes.
-BENCH_ANNEXES = ("large-117-pages-internal-and-uri-links.pdf", "large-117-pages-internal-and-uri-links.pdf",
-                 "encrypted-empty-user-password.pdf",
-                 "us-letter-11-pages-with-page-labels.pdf", "mixed-page-sizes-with-images.pdf",
-                 "own-outline-bookmarks.pdf", "plain-a4-4-pages.pdf", "acroform-fields.pdf",
-                 "rotated-0-90-180-270-pages.pdf", "landscape-and-portrait-pages-with-boxes.pdf")
+import pikepdf
+from baseline import BENCH_DIR, prepare_baseline, render_and_merge
+from layoutcost import measure_layout
+from preview import CHROMIUM, measure
+from projects import REPO, SectionEditor, copy_project, install_annexes, scale_project
+from stages import median_build, run_in_fresh_process
+from table import Results, Scaling, render_block, replace_block
+from timing import Run, Summary, load_average, machine, rounds, run_child
+
+KCVS_PDF = Path(sys.executable).with_name("kcvs-pdf")
+SCALE_FACTOR = 16
 
 
-def run_once(project: Path, *args: str) -> tuple[float, float]:
-    """Return wall seconds and peak resident MiB of one build in a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kcvs_pdf", "build", *args], cwd=project, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+def build(project: Path, *options: str, empty: bool = False, editor: SectionEditor | None = None) -> Run:
+    """Run `kcvs-pdf build` in project, after emptying build/ and editing a section if asked."""
+    if empty:
+        empty_build_folder(project)
+    if editor is not None:
+        editor.edit()
+    return run_child([KCVS_PDF, "build", *options], cwd=project)
 
 
-def measure(label: str, project: Path, runs: int, *args: str) -> None:
-    results = [run_once(project, *args) for _ in range(runs)]
-    walls = [wall for wall, _ in results]
-    print(f"{label:<38} median {statistics.median(walls):6.2f} s  "
-          f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs)  "
-          f"peak RSS {max(peak for _, peak in results):6.0f} MiB")
+def empty_build_folder(project: Path) -> None:
+    """Remove everything the pipeline keeps in build/ (outputs and caches), not the baseline's files."""
+    build_folder = project / "build"
+    for path in build_folder.iterdir() if build_folder.is_dir() else ():
+        if path == project / BENCH_DIR:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def whole_process_measurements(project: Path) -> dict[str, Callable[[], Run]]:
+    """Return the `kcvs-pdf` processes to time, in the order a round runs them.
+
+    The no-change rebuild follows the edited full edition, which leaves an up-to-date build.
+    """
+    editor = SectionEditor(project)
+    return {
+        "startup": lambda: run_child([KCVS_PDF, "--version"]),
+        "web": lambda: build(project, "--edition", "web", empty=True, editor=editor),
+        "full": lambda: build(project, empty=True, editor=editor),
+        "full_edited": lambda: build(project, editor=editor),
+        "no_change": lambda: build(project),
+    }
+
+
+def profile_stages(project: Path, runs: int) -> tuple[dict, dict]:
+    """Profile full builds with an empty build/ and after an edit with the annex cache warm, alternating.
+
+    Of each kind, the build with the median total is kept.
+    """
+    editor = SectionEditor(project)
+    cold, warm = [], []
+    for _ in range(runs):
+        empty_build_folder(project)
+        editor.edit()
+        cold.append(run_in_fresh_process(project))
+        editor.edit()
+        warm.append(run_in_fresh_process(project))
+    return median_build(cold), median_build(warm)
+
+
+def measure_scaling(one: Path, many: Path, runs: int) -> Scaling:
+    """Time the web edition of the report and of its scaled copy, in alternating rounds."""
+    editors = SectionEditor(one), SectionEditor(many)
+    measured = rounds(runs, {"one": lambda: build(one, "--edition", "web", empty=True, editor=editors[0]),
+                             "many": lambda: build(many, "--edition", "web", empty=True, editor=editors[1])})
+    return Scaling(SCALE_FACTOR, measured["one"], measured["many"], web_pages(one), web_pages(many))
+
+
+def web_pages(project: Path) -> int:
+    """Return the page count of the web edition last built in project."""
+    (path,) = (project / "build").glob("*-web.pdf")
+    return page_count(path)
+
+
+def measure_preview_refresh(project: Path, runs: int) -> Summary | str:
+    """Return save -> new page on screen in Chromium under `kcvs-pdf preview`, or why there is none."""
+    if not Path(CHROMIUM).is_file():
+        return f"not measured: no Chromium at {CHROMIUM}"
+    from preview import (
+        measure,  # Playwright: a test extra, loaded only when Chromium is there
+    )
+    section = sorted((project / "sources" / "sections").glob("*.md"))[0]
+    shown, _ = measure(project, section, runs)
+    return Summary(statistics.median(shown), min(shown), max(shown), len(shown), 0.0)
+
+
+def measure_all(workdir: Path, runs: int, scale_runs: int, profile_runs: int) -> Results:
+    """Run every measurement on temporary projects under workdir."""
+    load_before = load_average()
+    project = copy_project(workdir / "report")
+    annexes = install_annexes(project)
+    baseline = prepare_baseline(project, annexes)
+    _say(f"{runs} rounds of whole processes: bare weasyprint and qpdf, kcvs-pdf builds")
+    measured = rounds(runs, {**baseline.measurements(), **whole_process_measurements(project)})
+    measured["bare_both"] = render_and_merge(measured)
+    _say("layout cost, in process")
+    layout = measure_layout(baseline.web, project / "layouts" / "default" / "fonts", runs)
+    _say(f"stages of {profile_runs} + {profile_runs} full builds, cProfile")
+    stages_cold, stages_warm = profile_stages(project, profile_runs)
+    _say(f"scaling: {scale_runs} rounds of the ×1 and ×{SCALE_FACTOR} web editions")
+    scaled = copy_project(workdir / f"report-x{SCALE_FACTOR}")
+    scale_project(scaled, SCALE_FACTOR)
+    scaling = measure_scaling(project, scaled, scale_runs)
+    _say("preview refresh")
+    preview = measure_preview_refresh(project, runs)
+    return Results(heading=_heading(runs), machine=machine(), load_before=load_before,
+                   load_after=load_average(),
+                   whole=measured,
+                   annex_pages=sum(map(page_count, annexes)), layout=layout, stages_cold=stages_cold,
+                   stages_warm=stages_warm, scaling=scaling, preview=preview)
+
+
+def page_count(path: Path) -> int:
+    """Return the number of pages of a PDF."""
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="rounds of whole-process runs [default: 5]")
+    parser.add_argument("--scale-runs", type=int, default=3,
+                        help=f"rounds of the ×1 and ×{SCALE_FACTOR} web editions [default: 3]")
+    parser.add_argument("--profile-runs", type=int, default=3,
+                        help="profiled builds of each kind; the median one is kept [default: 3]")
+    parser.add_argument("--update", type=Path, metavar="FILE",
+                        help="write the figures into FILE's marked block (BENCHMARKS.md)")
     options = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}")
-    with tempfile.TemporaryDirectory() as temporary:
-        project = Path(temporary)
-        shutil.copytree(REPO / "sources", project / "sources", ignore=shutil.ignore_patterns("*.pdf"))
-        shutil.copytree(REPO / "layouts", project / "layouts")
-        measure("report, no annexes (fresh clone)", project, options.runs)
-        measure("web edition", project, options.runs, "--edition", "web")
-        if CORPUS.is_dir():
-            annex_dir = project / "sources" / "annexes"
-            pages = _install_bench_annexes(project, annex_dir)
-            measure(f"full edition, {pages} annex pages", project, options.runs)
-            measure_bundle_stage(project, options.runs)
+    with tempfile.TemporaryDirectory(prefix="kcvs-bench-") as workdir:
+        block = render_block(measure_all(Path(workdir), options.runs, options.scale_runs, options.profile_runs))
+    print(block)
+    if options.update:
+        document = options.update.read_text(encoding="utf-8")
+        options.update.write_text(replace_block(document, block), encoding="utf-8")
+        print(f"\nUpdated the figures in {options.update}.")
 
 
-def measure_bundle_stage(project: Path, runs: int) -> None:
-    """Time only the bundle and write stages, in this process, on an already rendered report."""
-    sys.path.insert(0, str(REPO / "src"))
-    from kcvs_pdf.annexes.plan import collect_annexes
-    from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.layout.compose import STYLESHEET, compose_html
-    from kcvs_pdf.layout.render import render_pdf
-    from kcvs_pdf.model import NO_ANNEXES, Edition, Project, RenderedReport
-    from kcvs_pdf.pdf.bundle import bundle
-    from kcvs_pdf.pdf.write import write_atomically
-    from kcvs_pdf.sources.load import load_report
-
-    diagnostics = Diagnostics()
-    report = load_report(project / "sources", diagnostics)
-    layout = project / "layouts" / "default"
-    inspected = Project(root=project, sources=project / "sources", layout=layout, output=None)
-    with tempfile.TemporaryDirectory() as workdir:
-        cache = Path(workdir) / "cache"
-        started = time.perf_counter()
-        plan = collect_annexes(report, inspected, Edition.FULL, cache, diagnostics)
-        inspect_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        collect_annexes(report, inspected, Edition.FULL, cache, diagnostics)
-        cached_seconds = time.perf_counter() - started
-        composed = compose_html(report, plan, layout, Edition.FULL, diagnostics)
-        rendered = render_pdf(composed, (project / "sources", project / "layouts"), layout / STYLESHEET,
-                              report.published, diagnostics)
-        pages = plan.bundled_pages
-        bare = RenderedReport(rendered.pdf, rendered.page_count, ())
-
-        def bundle_and_write(report_pdf, annexes, expected):
-            started = time.perf_counter()
-            bundled = bundle(report_pdf, annexes, "Bijlagen", "Bijlage", diagnostics)
-            write_atomically(bundled.pdf, Path(workdir) / "out.pdf", expected)
-            return time.perf_counter() - started
-
-        with_annexes = [bundle_and_write(rendered, plan, rendered.page_count + pages)
-                        for _ in range(runs)]
-        without = [bundle_and_write(bare, NO_ANNEXES, rendered.page_count) for _ in range(runs)]
-    print(f"{'inspect annexes (child processes)':<38} {inspect_seconds:6.2f} s  (1 run)")
-    print(f"{'inspect annexes again (from the cache)':<38} {cached_seconds:6.2f} s  (1 run)")
-    for label, walls in ((f"bundle + write, {pages} annex pages", with_annexes),
-                         ("bundle + write, report alone", without)):
-        print(f"{label:<38} median {statistics.median(walls):6.2f} s  "
-              f"(min {min(walls):.2f}, max {max(walls):.2f}, {runs} runs, in process)")
-    print(f"{'annex pages add':<38} {statistics.median(with_annexes) - statistics.median(without):6.2f} s")
+def _heading(runs: int) -> str:
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip() or "unknown commit"
+    return f"{datetime.date.today().isoformat()}, {commit}, {runs} rounds"
 
 
-def _install_bench_annexes(project: Path, annex_dir: Path) -> int:
-    """Copy corpus files in place of the first linked annexes; return their page count."""
-    from pypdf import PdfReader
-
-    sys.path.insert(0, str(REPO / "src"))
-    from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.sources.load import load_report
-
-    report = load_report(project / "sources", Diagnostics())
-    names = [link.annex_file for s in report.sections for link in s.links if link.annex_file]
-    annex_dir.mkdir(parents=True, exist_ok=True)
-    pages = 0
-    for name, corpus_file in zip(dict.fromkeys(names), BENCH_ANNEXES, strict=False):
-        shutil.copyfile(CORPUS / corpus_file, annex_dir / name)
-        reader = PdfReader(CORPUS / corpus_file)
-        if reader.is_encrypted:
-            reader.decrypt("")
-        pages += len(reader.pages)
-    return pages
+def _say(stage: str) -> None:
+    print(f"measuring: {stage}…", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
