@@ -103,9 +103,6 @@ def measure_preview_refresh(project: Path, runs: int) -> Summary | str:
     """Return save -> new page on screen in Chromium under `kcvs-pdf preview`, or why there is none."""
     if not Path(CHROMIUM).is_file():
         return f"not measured: no Chromium at {CHROMIUM}"
-    from preview import (
-        measure,  # Playwright: a test extra, loaded only when Chromium is there
-    )
     section = sorted((project / "sources" / "sections").glob("*.md"))[0]
     shown, _ = measure(project, section, runs)
     return Summary(statistics.median(shown), min(shown), max(shown), len(shown), 0.0)
