@@ -9,13 +9,15 @@ links in words, and rebuilds the ParentTree from the result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 _LINK, _SPAN = Name("/Link"), Name("/Span")
-_BDC = pikepdf.Operator("BDC")
+_MARKED = re.compile(rb"/[^\s/<>\[\]()]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+_ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 # Attributes that give a Span meaning of its own; WeasyPrint sets none, but keep any that appear.
 _MEANINGFUL = ("/A", "/C", "/Lang", "/Alt", "/ActualText", "/E", "/ID", "/T")
 
@@ -131,10 +133,12 @@ def rebuild_parent_tree(document: pikepdf.Pdf) -> None:
                 by_page.setdefault(kid.Pg.objgen, {})[int(kid.MCID)] = element
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
                 annotations.append((kid.Obj, element))
-    numbers, key = Array(), 0
+    # One Array at the end: extending a pikepdf Array in a loop grows quadratically.
+    numbers: list = []
+    key = 0
     for page in document.pages:
         marked = by_page.get(page.obj.objgen, {})
-        _mark_unclaimed_as_artifacts(document, page, set(marked))
+        _mark_unclaimed_as_artifacts(page, set(marked))
         if not marked:
             if "/StructParents" in page.obj:
                 del page.obj["/StructParents"]
@@ -146,22 +150,22 @@ def rebuild_parent_tree(document: pikepdf.Pdf) -> None:
         annotation.StructParent = key
         numbers.extend([key, element])
         key += 1
-    tree.ParentTree = document.make_indirect(Dictionary(Nums=numbers))
+    tree.ParentTree = document.make_indirect(Dictionary(Nums=Array(numbers)))
     tree.ParentTreeNextKey = key
 
 
-def _mark_unclaimed_as_artifacts(document: pikepdf.Pdf, page: pikepdf.Page, claimed: set[int]) -> None:
-    """Turn marked content whose MCID no structure element claims into pagination artifacts."""
-    operations = pikepdf.parse_content_stream(page)
-    unclaimed = [index for index, (operands, operator) in enumerate(operations)
-                 if operator == _BDC and len(operands) == 2 and isinstance(operands[1], Dictionary)
-                 and "/MCID" in operands[1] and int(operands[1].MCID) not in claimed]
-    if not unclaimed:
-        return
-    for index in unclaimed:
-        operations[index] = pikepdf.ContentStreamInstruction(
-            [Name.Artifact, Dictionary(Type=Name.Pagination)], _BDC)
-    page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+def _mark_unclaimed_as_artifacts(page: pikepdf.Page, claimed: set[int]) -> None:
+    """Turn marked content whose MCID no structure element claims into pagination artifacts.
+
+    Works on the content's bytes: parsing every page into Python objects cost more than all the
+    rest of the tagging, and the marks WeasyPrint writes are plain `/Tag <</MCID n>> BDC`.
+    """
+    contents = page.obj.get("/Contents")
+    for stream in contents if isinstance(contents, Array) else [contents]:
+        data = stream.read_bytes()
+        marked = _MARKED.sub(lambda mark: mark.group(0) if int(mark.group(1)) in claimed else _ARTIFACT, data)
+        if marked != data:
+            stream.write(marked)
 
 
 def _describe_links(document: pikepdf.Pdf, describe: Mapping[str, str]) -> None:
