@@ -213,6 +213,9 @@ def test_a_huge_page_size_ends_in_a_memory_error_not_an_exhausted_machine(tmp_pa
     monkeypatch.setattr(common, "RenderLimits", functools.partial(RenderLimits, memory=600 * 1024**2))
     project = make_project(tmp_path / "p")
     replaced_in(CSS, "size: A4;", "size: 100000cm;")(project)
+    # A dotted border is drawn dot by dot: round a page this size, more dots than memory holds.
+    with (project / CSS).open("a", encoding="utf-8") as css:
+        css.write("\n.section-body p { border-bottom: 1mm dotted #0b5563; }\n")
     result, untouched = build_over_last_good(project)
     output = transcript(result.output, project)
 
