@@ -60,3 +60,14 @@ def test_the_draft_ends_with_the_approval_sheet_after_the_annexes(draft):
     assert re.search(r"Sectie 2\s+ter nazicht", last)
     labels = draft["labels"]
     assert labels[-2].startswith("B2-") and labels[-1] == str(labels.index("B1") + 1)
+
+
+def test_the_same_sources_give_the_same_draft_bytes(tmp_path):
+    from conftest import make_project
+    project = make_project(tmp_path / "p")
+    builds = []
+    for _ in range(2):
+        result = run_cli(project, "build", "--edition", "draft", "--no-cache")
+        assert result.exit_code == 0, result.output
+        builds.append((project / "build" / "testverslag-2023-concept.pdf").read_bytes())
+    assert builds[0] == builds[1]

@@ -64,7 +64,9 @@ def _tidy(element: Dictionary) -> None:
     """Rewrite element's children: links into Link elements, meaningless Spans dissolved."""
     changed, result = False, []
     for kid in kids(element):
-        if is_element(kid) and _dissolves(kid, element):
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and not _is_objr(kid):
+            changed = True
+        elif is_element(kid) and _dissolves(kid, element):
             result.extend(_lifted(kid, element))
             changed = True
         else:
@@ -85,7 +87,7 @@ def _dissolves(kid: Dictionary, parent: Dictionary) -> bool:
         return False
     if kid.get("/S") == _LINK:
         return parent.get("/S") == _LINK
-    return kid.get("/S") == _SPAN and not any(is_element(grandkid) for grandkid in kids(kid))
+    return kid.get("/S") == _SPAN
 
 
 def _lifted(kid: Dictionary, parent: Dictionary) -> list:
@@ -102,8 +104,13 @@ def _lifted(kid: Dictionary, parent: Dictionary) -> list:
 
 
 def _is_link_objr(kid) -> bool:
-    return isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and \
-        kid.Obj.get("/Subtype") == _LINK
+    return _is_objr(kid) and kid.Obj.get("/Subtype") == _LINK
+
+
+def _is_objr(kid) -> bool:
+    """Tell whether kid refers to an annotation; one whose annotation is gone (a link WeasyPrint
+    placed far off the page) refers to nothing and is dropped."""
+    return isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and isinstance(kid.get("/Obj"), Dictionary)
 
 
 def _wrap_link_annotations(element: Dictionary, children: list) -> list:
@@ -131,7 +138,7 @@ def rebuild_parent_tree(document: pikepdf.Pdf) -> None:
                 by_page.setdefault(element.Pg.objgen, {})[kid] = element
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR and "/Pg" in kid:
                 by_page.setdefault(kid.Pg.objgen, {})[int(kid.MCID)] = element
-            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+            elif _is_objr(kid):
                 annotations.append((kid.Obj, element))
     # One Array at the end: extending a pikepdf Array in a loop grows quadratically.
     numbers: list = []

@@ -1,0 +1,70 @@
+"""The structure tree after tagging: links under Link elements, no meaningless Spans, every mark claimed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pikepdf
+import pytest
+from pikepdf import Array, Dictionary, Name, NumberTree
+
+from conftest import REPO, ROOTS, run_cli
+from kcvs_pdf.pdf.tagging import is_element, kids, make_accessible
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory):
+    project = tmp_path_factory.mktemp("tagging") / "project"
+    shutil.copytree(ROOTS / "report", project)
+    shutil.copytree(REPO / "layouts", project / "layouts")
+    assert run_cli(project, "build", "--edition", "web").exit_code == 0
+    with pikepdf.open(project / "build" / "proefverslag-2031-web.pdf") as document:
+        yield document
+
+
+def elements(document: pikepdf.Pdf):
+    stack = [document.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        found = [kid for kid in kids(element) if is_element(kid)]
+        yield from found
+        stack.extend(found)
+
+
+def test_every_link_annotation_belongs_to_a_link_element(pdf):
+    parents = NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+    annotations = [a for page in pdf.pages for a in page.get("/Annots", ()) if a.Subtype == Name.Link]
+    assert annotations
+    for annotation in annotations:
+        assert parents[annotation.StructParent].S == Name.Link
+
+
+def test_no_span_without_meaning_and_no_link_inside_a_link(pdf):
+    for element in elements(pdf):
+        if element.S == Name.Span:
+            assert any(key in element for key in ("/A", "/Lang", "/ActualText", "/Alt")), element
+        if element.S == Name.Link:
+            assert element.P.S != Name.Link
+
+
+def test_every_marked_content_is_claimed_by_an_element_or_an_artifact(pdf):
+    parents = NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+    for page in pdf.pages:
+        content = page.Contents.read_bytes() if isinstance(page.Contents, pikepdf.Stream) else \
+            b"".join(stream.read_bytes() for stream in page.Contents)
+        marked = {int(mcid) for mcid in re.findall(rb"<<\s*/MCID\s+(\d+)\s*>>\s*BDC", content)}
+        claimed = parents[page.StructParents] if "/StructParents" in page.obj else []
+        assert all(mcid < len(claimed) and isinstance(claimed[mcid], Dictionary) for mcid in marked)
+
+
+def test_a_reference_to_an_annotation_that_is_gone_is_dropped():
+    document = pikepdf.new()
+    document.add_blank_page()
+    tree = document.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    paragraph = document.make_indirect(Dictionary(Type=Name.StructElem, S=Name.P, P=tree, Pg=document.pages[0].obj,
+                                                  K=Array([Dictionary(Type=Name.OBJR, Pg=document.pages[0].obj)])))
+    tree.K = Array([paragraph])
+    document.Root.StructTreeRoot = tree
+    make_accessible(document, {})
+    assert list(kids(paragraph)) == []
