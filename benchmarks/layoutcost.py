@@ -29,15 +29,19 @@ def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost
     The two writes alternate in order, as the first write of a document warms caches the second
     one finds. Peak memory is not meaningful in process, so the summaries carry none.
     """
+    import tempfile
+
     import weasyprint
 
+    from kcvs_pdf.errors import Diagnostics
     from kcvs_pdf.layout.render import hermetic_fonts
 
     html = composed.html.read_text(encoding="utf-8")
     timings: dict[str, list[Run]] = {"render": [], "tagged": [], "plain": []}
     pages = 0
     for index in range(runs):
-        font_config = hermetic_fonts(fonts)
+        folder = tempfile.TemporaryDirectory(prefix="kcvs-bench-fonts-")
+        font_config = hermetic_fonts(fonts.parent, Path(folder.name), Diagnostics())
         started = time.perf_counter()
         document = weasyprint.HTML(string=html, base_url=composed.base_url).render(font_config=font_config)
         timings["render"].append(_since(started))
@@ -47,6 +51,7 @@ def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost
             document.write_pdf(**writes[name])
             timings[name].append(_since(started))
         pages = len(document.pages)
+        folder.cleanup()
     return LayoutCost(pages, *(Summary.of(timings[name]) for name in ("render", "tagged", "plain")))
 
 

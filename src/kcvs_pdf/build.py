@@ -14,6 +14,7 @@ from .annexes.plan import collect_annexes
 from .errors import Diagnostics
 from .layout.compose import (
     STYLESHEET,
+    ComposedReport,
     compose_html,
     compose_watermark,
     link_descriptions,
@@ -55,6 +56,9 @@ class Checked:
     annexes: AnnexPlan
     stamp: DraftStamp | None
     """What a draft prints about its sources; None for the final editions."""
+    edition: Edition
+    composed: ComposedReport
+    """The HTML composed while checking, for that edition: the build renders it as it is."""
 
 
 def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
@@ -78,9 +82,9 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     progress("Inspecting annexes")
     plan = collect_annexes(report, project, edition or Edition.FULL, project.annex_cache, diagnostics, strict)
     stamp = draft_stamp(project.root, (project.sources, project.layout)) if edition is Edition.DRAFT else None
-    if labels:
-        compose_html(report, plan, project.layout, edition or Edition.FULL, labels, diagnostics, stamp)
-    return None if diagnostics.errors else Checked(report, labels, plan, stamp)
+    composed = compose_html(report, plan, project.layout, edition or Edition.FULL, labels, diagnostics, stamp) \
+        if labels else None
+    return None if diagnostics.errors else Checked(report, labels, plan, stamp, edition or Edition.FULL, composed)
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
@@ -104,7 +108,8 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
     """
     report, labels, plan = checked.report, checked.labels, checked.annexes
     progress("Composing HTML")
-    composed = compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
+    composed = checked.composed if checked.edition is edition else \
+        compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
     progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
     rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
                           report.published, diagnostics, limits=project.render_limits)
