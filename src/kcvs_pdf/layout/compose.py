@@ -37,8 +37,13 @@ class ComposedReport:
 
 
 def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edition, labels: Labels,
-                 diagnostics: Diagnostics, stamp: DraftStamp | None = None) -> ComposedReport | None:
-    """Render the layout's template for report; record template errors with file and line."""
+                 diagnostics: Diagnostics, stamp: DraftStamp | None = None,
+                 bounded: bool = True) -> ComposedReport | None:
+    """Render the layout's template for report; record template errors with file and line.
+
+    `bounded=False` composes in this process: for the preview's one section, shown while the
+    bounded build of the whole draft follows and would report a template that runs away.
+    """
     environment = template_environment(layout)
     locale = report.language.replace("-", "_")
     environment.filters.update(
@@ -49,6 +54,8 @@ def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edit
         hyphenate=lambda value: hyphenate(value, report.language),
     )
     context = template_context(report, annexes, edition, labels, stamp)
+    if not bounded:
+        return _render_here(environment, TEMPLATE, context, layout, diagnostics)
     _warm(report, locale)
     return render_template(environment, TEMPLATE, context, layout, diagnostics)
 

@@ -96,7 +96,7 @@ class SectionRenderer:
         section = next(s for s in chapter.sections if s.slug == slug)
         alone = dataclasses.replace(draft.report, chapters=(dataclasses.replace(chapter, sections=(section,)),))
         composed = compose_html(alone, draft.annexes, self._project.layout, Edition.DRAFT, draft.labels,
-                                Diagnostics(), draft.stamp)
+                                Diagnostics(), draft.stamp, bounded=False)
         if composed is None or "</head>" not in composed.html:
             return None
         rules = (self._project.layout / PREVIEW_STYLESHEET).read_text(encoding="utf-8")
