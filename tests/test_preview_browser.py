@@ -12,7 +12,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, expect, needs_chromium, sync_playwright
 from conftest import ALFA, as_in_a_terminal, make_project
 
 from kcvs_pdf.preview.server import PreviewServer
@@ -20,15 +20,6 @@ from kcvs_pdf.preview.session import Session
 from kcvs_pdf.preview.watch import Watcher
 from kcvs_pdf.project import open_project
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:
-    sync_playwright = None
-needs_chromium = pytest.mark.skipif(sync_playwright is None or not CHROMIUM.is_file(),
-                                    reason="needs the playwright package and Chromium at /usr/bin/chromium")
 BUILD_TIMEOUT_MS = 90_000
 """Long enough for a whole build of the small project on a busy machine; a passing test waits far less."""
 

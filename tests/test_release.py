@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import html5lib
 import pikepdf
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, sync_playwright
 from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
 from pdfcheck import links, page_labels
 from pypdf import PdfReader
@@ -287,15 +288,6 @@ def test_uploading_the_folder_leaves_no_dead_link_in_the_web_edition(published):
         assert len(requests) == len(on_site)
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    sync_playwright = None
-needs_chromium = pytest.mark.skipif(sync_playwright is None or not CHROMIUM.is_file(),
-                                    reason="needs the playwright package and Chromium at /usr/bin/chromium")
 
 
 @needs_chromium

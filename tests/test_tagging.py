@@ -7,9 +7,9 @@ import shutil
 
 import pikepdf
 import pytest
+from conftest import REPO, ROOTS, run_cli
 from pikepdf import Array, Dictionary, Name, NumberTree
 
-from conftest import REPO, ROOTS, run_cli
 from kcvs_pdf.pdf.tagging import is_element, kids, make_accessible
 
 
