@@ -98,7 +98,8 @@ def render_and_merge(runs: dict[str, list[Run]]) -> list[Run] | None:
     """Return each round's full-edition render plus merge, as one full edition costs; None without qpdf."""
     if "bare_merge" not in runs:
         return None
-    return [Run(render.seconds + merge.seconds, max(render.peak_mib, merge.peak_mib))
+    return [Run(render.seconds + merge.seconds, max(render.peak_mib, merge.peak_mib),
+                max(render.tree_mib, merge.tree_mib))
             for render, merge in zip(runs["bare_full"], runs["bare_merge"], strict=True)]
 
 
@@ -116,7 +117,7 @@ def main() -> None:
         if measured:
             summary = Summary.of(measured)
             print(f"{name:<11} {summary.median:6.2f} s  ({summary.low:.2f} – {summary.high:.2f}, "
-                  f"{summary.runs} runs)  {summary.peak_mib:4.0f} MiB")
+                  f"{summary.runs} runs)  {summary.peak_mib:4.0f} MiB, all processes {summary.tree_mib:4.0f} MiB")
 
 
 if __name__ == "__main__":

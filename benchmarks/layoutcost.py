@@ -34,7 +34,7 @@ def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost
     import weasyprint
 
     from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.layout.render import hermetic_fonts
+    from kcvs_pdf.layout.typeset import hermetic_fonts
 
     html = composed.html.read_text(encoding="utf-8")
     timings: dict[str, list[Run]] = {"render": [], "tagged": [], "plain": []}

@@ -9,6 +9,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ class Run:
 
     seconds: float
     peak_mib: float
-    """Peak resident memory of the child and every descendant it waited for."""
+    """Peak resident memory of the largest process: the child or a descendant it waited for."""
+    tree_mib: float = 0.0
+    """Peak of the memory of all the child's processes together, sampled (0 where /proc cannot tell)."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,14 @@ class Summary:
     high: float
     runs: int
     peak_mib: float
+    tree_mib: float = 0.0
 
     @classmethod
     def of(cls, runs: Sequence[Run]) -> Summary:
         """Return the summary of runs (at least one)."""
         seconds = [run.seconds for run in runs]
         return cls(statistics.median(seconds), min(seconds), max(seconds), len(runs),
-                   max(run.peak_mib for run in runs))
+                   max(run.peak_mib for run in runs), max(run.tree_mib for run in runs))
 
 
 def run_child(command: Sequence[str | Path], cwd: Path | None = None, allowed: tuple[int, ...] = (0,)) -> Run:
@@ -55,16 +59,19 @@ def run_child(command: Sequence[str | Path], cwd: Path | None = None, allowed: t
     of the address space the child replaces at exec), and this process is large once it has
     imported WeasyPrint. So GNU time, a small process, starts the command and reports its peak
     when installed; otherwise the peak comes from `os.wait4` and is at least this process's size.
+    That is the largest single process; what the processes of a build need together is sampled
+    apart (`TreeMemory`), as their proportional set size, so shared pages count once.
     """
     with tempfile.NamedTemporaryFile(prefix="kcvs-bench-rss-") as peak_file:
         timed = [GNU_TIME, "--format", "%M", "--output", peak_file.name] if GNU_TIME.is_file() else []
         started = time.perf_counter()
         process = subprocess.Popen([*map(str, timed), *map(str, command)], cwd=cwd,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        # Read stderr while waiting, so a chatty child never blocks on a full pipe.
-        errors = process.stderr.read()
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
+        with TreeMemory(process.pid) as tree:
+            # Read stderr while waiting, so a chatty child never blocks on a full pipe.
+            errors = process.stderr.read()
+            _, status, usage = os.wait4(process.pid, 0)
+            seconds = time.perf_counter() - started
         # Both ru_maxrss and GNU time's %M are KiB; GNU time writes a line before it on failure.
         peak_kib = int(Path(peak_file.name).read_text().split()[-1]) if timed else usage.ru_maxrss
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -72,7 +79,56 @@ def run_child(command: Sequence[str | Path], cwd: Path | None = None, allowed: t
     if process.returncode not in allowed:
         tail = errors.decode(errors="replace").strip().splitlines()[-15:]
         raise CommandFailed(f"{' '.join(map(str, command))} exited {process.returncode}:\n" + "\n".join(tail))
-    return Run(seconds, peak_kib / 1024)
+    return Run(seconds, peak_kib / 1024, tree.peak_kib / 1024)
+
+
+class TreeMemory:
+    """Sample, while in the block, the summed proportional set size of a process and its descendants."""
+
+    INTERVAL_SECONDS = 0.02
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.INTERVAL_SECONDS):
+            self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _descendants(self.root))))
+
+
+def _descendants(root: int) -> list[int]:
+    """Return root and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if Path("/proc").is_dir() else ():
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found = [root]
+    for pid in found:
+        found.extend(children.get(pid, ()))
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(found[1]) if found else 0
 
 
 def peak_rss_source() -> str:

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from projects import scaled_chapters, section_slug  # noqa: E402
 from stages import median_build  # noqa: E402
 from table import BLOCK_END, BLOCK_START, paired_ratio, replace_block  # noqa: E402
-from timing import Run, Summary  # noqa: E402
+from timing import Run, Summary, run_child  # noqa: E402
 
 
 def test_scaled_chapters_repeat_each_chapter_with_unique_slugs():
@@ -68,3 +68,14 @@ def test_median_build_keeps_one_whole_build():
     builds = [{"layout": 3.0, "total": 5.0}, {"layout": 1.0, "total": 9.0}, {"layout": 2.0, "total": 4.0}]
 
     assert median_build(builds) == {"layout": 3.0, "total": 5.0}
+
+
+def test_memory_is_measured_for_the_largest_process_and_for_all_processes_together():
+    # The child holds 80 MiB while its own child holds 60 MiB more: together they need 140.
+    grandchild = "b = bytearray(60 * 2**20); import time; time.sleep(0.5)"
+    child = f"import subprocess, sys; b = bytearray(80 * 2**20); subprocess.run([sys.executable, '-c', {grandchild!r}])"
+
+    run = run_child([sys.executable, "-c", child])
+
+    assert 80 <= run.peak_mib < 130
+    assert run.tree_mib >= 140

@@ -5,12 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 
 import pytest
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.layout.bounded import Breach, run_bounded
+from kcvs_pdf.layout.bounded import Breach, Task, Worker, run_bounded
 
 GIB = 1024**3
 
@@ -81,3 +82,47 @@ def test_what_the_child_printed_is_passed_on_after_a_success(capfd):
 def test_the_child_leaves_no_process_behind():
     breach(lambda diagnostics: time.sleep(3600), timeout=0.5)
     assert multiprocessing.active_children() == []
+
+
+
+def where_it_runs(diagnostics):
+    """Work for a worker: what it sees of the process it runs in."""
+    return os.getpid(), os.getcwd(), os.environ.get("KCVS_BOUNDED_TEST"), "colorsys" in sys.modules
+
+
+def sleep_an_hour(diagnostics):
+    time.sleep(3600)
+
+
+def allocate(size, diagnostics):
+    return bytearray(size)
+
+
+def test_a_worker_imports_ahead_and_works_in_this_process_s_folder_and_environment(tmp_path, monkeypatch):
+    sys.modules.pop("colorsys", None)
+    with Worker(("colorsys",)) as worker:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("KCVS_BOUNDED_TEST", "van de ouder")
+        first = run_bounded(Task(f"{__name__}:where_it_runs", ()), Diagnostics(), 60, GIB, worker)
+        second = run_bounded(Task(f"{__name__}:where_it_runs", ()), Diagnostics(), 60, GIB, worker)
+    assert first[1:] == (str(tmp_path), "van de ouder", True) and "colorsys" not in sys.modules
+    assert first[0] == second[0] != os.getpid()  # the same worker did both
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_is_bounded_like_a_child_and_after_a_breach_work_gets_a_child_of_its_own():
+    with Worker(()) as worker:
+        with pytest.raises(Breach) as raised:
+            run_bounded(Task(f"{__name__}:sleep_an_hour", ()), Diagnostics(), 0.5, GIB, worker)
+        assert raised.value.kind == "timeout" and not worker.usable
+        pid = run_bounded(Task(f"{__name__}:where_it_runs", ()), Diagnostics(), 60, GIB, worker)[0]
+    assert pid != os.getpid()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_s_memory_limit_holds_for_every_piece_of_work():
+    with Worker(()) as worker:
+        assert len(run_bounded(Task(f"{__name__}:allocate", (10,)), Diagnostics(), 60, GIB, worker)) == 10
+        with pytest.raises(Breach) as raised:
+            run_bounded(Task(f"{__name__}:allocate", (3 * GIB,)), Diagnostics(), 60, GIB, worker)
+    assert raised.value.kind == "memory"

@@ -51,6 +51,21 @@ def test_css_urls_stylesheets_and_attachments_outside_are_refused(tmp_path, mark
     assert "file:///etc/passwd" in str(raised.value)
 
 
+def test_the_build_s_own_process_never_loads_weasyprint(tmp_path):
+    # WeasyPrint's memory and import time belong to the render's child, not to the process that
+    # bundles and writes: the peak memory of a build is the larger of the two, not their sum.
+    project = make_project(tmp_path / "p")
+    script = ("import sys; from kcvs_pdf.cli import main\n"
+              "if __name__ == '__main__':\n"
+              "    try: main(['build'])\n"
+              "    except SystemExit as done: print(done.code, 'weasyprint' in sys.modules)\n")
+    (tmp_path / "build_here.py").write_text(script)
+    ran = subprocess.run([sys.executable, str(tmp_path / "build_here.py")], cwd=project, capture_output=True,
+                         text=True, check=True)
+    assert ran.stdout.split()[-2:] == ["0", "False"], ran.stdout + ran.stderr
+    assert PdfReader(project / "build" / "testverslag-2023.pdf").pages[0].extract_text()
+
+
 def test_a_layout_that_reaches_outside_fails_the_build_and_keeps_the_previous_pdf(tmp_path):
     project = make_project(tmp_path / "p")
     css = project / "layouts" / "default" / "style.css"

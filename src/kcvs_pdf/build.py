@@ -19,9 +19,10 @@ from .layout.compose import (
     compose_watermark,
     link_descriptions,
 )
+from .layout.bounded import Worker
 from .layout.glyphs import check_glyphs
 from .layout.labels import Labels, load_labels
-from .layout.render import render_pdf
+from .layout.render import render_pdf, start_renderer
 from .model import (
     AnnexPlan,
     BuildResult,
@@ -93,18 +94,22 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
 
     `waiting` hears when the build waits for another one writing the same file.
     """
-    checked = check(project, diagnostics, edition, strict, progress)
-    diagnostics.raise_if_errors(strict)
-    return build_checked(project, checked, edition, diagnostics, strict, progress, waiting)
+    # WeasyPrint loads in the renderer's own process while this one checks.
+    with start_renderer() as renderer:
+        checked = check(project, diagnostics, edition, strict, progress)
+        diagnostics.raise_if_errors(strict)
+        return build_checked(project, checked, edition, diagnostics, strict, progress, waiting, renderer)
 
 
 def build_checked(project: Project, checked: Checked, edition: Edition, diagnostics: Diagnostics,
                   strict: bool = False, progress: Progress = lambda message: None,
-                  waiting: Progress = lambda message: None) -> BuildResult:
+                  waiting: Progress = lambda message: None, renderer: Worker | None = None) -> BuildResult:
     """Render, finish and write one edition from what `check` validated; raise SourceError on problems.
 
     A long-running caller (the preview) checks once and builds from the result; progress may
-    raise to abandon the build between stages, before anything is written.
+    raise to abandon the build between stages, before anything is written. Renders run in
+    `renderer` when given (closed after the last one, so that its memory is given back before
+    bundling), else each in a child forked for it.
     """
     report, labels, plan = checked.report, checked.labels, checked.annexes
     progress("Composing HTML")
@@ -112,7 +117,10 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
         compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
     progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
     rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
-                          report.published, diagnostics, limits=project.render_limits)
+                          report.published, diagnostics, limits=project.render_limits, renderer=renderer)
+    mark = _watermark_page(project, report, labels, diagnostics, renderer) if edition is Edition.DRAFT else None
+    if renderer is not None:
+        renderer.close()
     diagnostics.raise_if_errors(strict)
     resized, resampled = downsample_images(rendered.pdf, project.cache / IMAGE_CACHE)
     rendered = dataclasses.replace(rendered, pdf=resized)
@@ -121,8 +129,8 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
         pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
         make_accessible(pdf, link_descriptions(report, plan, labels, rendered.anchors))
         bundled = bundle(pdf, rendered, plan, labels["annexes"], labels["annex"], diagnostics, open_files)
-        if edition is Edition.DRAFT:
-            watermark(pdf, _watermark_page(project, report, labels, diagnostics).pdf)
+        if mark is not None:
+            watermark(pdf, mark.pdf)
         embed(pdf, report, plan, edition, project)
         diagnostics.raise_if_errors(strict)
         # The web edition is read in browsers: linearised, page 1 shows before the rest arrives.
@@ -138,10 +146,11 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
                        size=weighed, resampled=resampled)
 
 
-def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics) -> RenderedReport:
+def _watermark_page(project: Project, report: Report, labels: Labels, diagnostics: Diagnostics,
+                    renderer: Worker | None) -> RenderedReport:
     mark = compose_watermark(project.layout, labels["draft"]["watermark"], diagnostics)
     return render_pdf(mark, (project.layout,), project.layout / STYLESHEET, report.published, diagnostics,
-                      tagged=False, limits=project.render_limits)
+                      tagged=False, limits=project.render_limits, renderer=renderer)
 
 
 def _saved(pdf: pikepdf.Pdf) -> bytes:

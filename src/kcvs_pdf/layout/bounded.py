@@ -1,14 +1,19 @@
 """Turn a piece of work into its result, computed in a forked child under a time and a memory limit.
 
-Forking keeps what the parent already imported (WeasyPrint, its fonts and caches) warm, so the
-child starts in milliseconds; a breach of either limit, or any exception in the child, comes back
-as a `Breach` instead of exhausting the machine, hanging the build or ending in a traceback.
+The child is forked from this process, so it starts in milliseconds with what this process has
+loaded (the report's language data, hyphenation). Work that needs a heavy library this process
+never loads (WeasyPrint) goes to a `Worker`: a child forked early, which imports that library
+while this process is still checking the sources. A breach of either limit, or any exception in
+the child, comes back as a `Breach` instead of exhausting the machine, hanging the build or
+ending in a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
+import importlib
 import math
 import multiprocessing
 import os
@@ -17,7 +22,8 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..errors import Diagnostic, Diagnostics, Severity
 
@@ -35,34 +41,80 @@ class Breach(Exception):
         """The exception's type and message, or the signal's name."""
 
 
-def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics, timeout: float,
-                memory: int) -> Result:
-    """Return work(diagnostics) computed in a forked child; raise Breach when it does not finish well.
+@dataclass(frozen=True)
+class Task:
+    """Work named by its module, so that only the child imports what the work needs."""
 
-    What the work records in its diagnostics reaches `diagnostics`, whatever the outcome. `memory`
-    is what the child may allocate beyond what the parent had mapped when it forked. What the
-    child's libraries print is passed on after a success, and explains a child that died.
+    function: str
+    """`package.module:function`, called with the arguments and then the child's Diagnostics."""
+    arguments: tuple[Any, ...]
+
+    def __call__(self, diagnostics: Diagnostics) -> Any:
+        module, name = self.function.split(":")
+        return getattr(importlib.import_module(module), name)(*self.arguments, diagnostics)
+
+
+class Worker:
+    """A child forked now that imports `preload` while this process goes on, then runs the work
+    sent to it, one piece at a time, under the same limits as a child forked for the work.
+
+    After work that did not finish well it is stopped, and later work gets a child of its own.
     """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    with tempfile.TemporaryFile() as printed:
-        child = context.Process(target=_child, args=(work, sender, timeout, memory, printed.fileno()),
-                                daemon=True)
-        # Frozen, the parent's objects are never visited by the child's garbage collector, so
-        # their memory pages stay shared instead of being copied.
-        gc.freeze()
+
+    def __init__(self, preload: tuple[str, ...]) -> None:
+        context = multiprocessing.get_context("fork")
+        tasks, self._tasks = context.Pipe(duplex=False)
+        self._answers, answers = context.Pipe(duplex=False)
+        self._process = context.Process(target=_serve, args=(preload, tasks, answers), daemon=True)
+        _start(self._process)
+        tasks.close()
+        answers.close()
+        self.usable = True
+
+    def run(self, work: Callable[[Diagnostics], object], timeout: float, memory: int,
+            printed: str) -> tuple[str, object, tuple[Diagnostic, ...]]:
+        """Return the status, value and diagnostics of work run in the worker (work must be picklable)."""
         try:
-            child.start()
-        finally:
-            gc.unfreeze()
-        sender.close()  # else the parent's copy would keep the pipe open after the child died
-        try:
-            status, value, found = _answer(receiver, child, timeout)
-        finally:
-            receiver.close()
-            if child.is_alive():
-                child.kill()
-            child.join()
+            self._tasks.send((work, timeout, memory, printed, os.getcwd(), dict(os.environ)))
+        except OSError:  # the worker is gone (killed from outside): the work gets a child of its own
+            self.close()
+            return _run_in_new_child(work, timeout, memory, printed)
+        answer = _answer(self._answers, self._process, timeout)
+        if answer[0] != "ok":
+            self.close()
+        return answer
+
+    def close(self) -> None:
+        """Stop the worker: it holds nothing that needs finishing."""
+        self.usable = False
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._tasks.close()
+        self._answers.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics, timeout: float,
+                memory: int, worker: Worker | None = None) -> Result:
+    """Return work(diagnostics) computed in a child; raise Breach when it does not finish well.
+
+    The child is `worker` while it is usable (then work must be picklable, e.g. a Task), else
+    one forked for the work; either way it works in this process's folder and environment. What
+    the work records in its diagnostics reaches `diagnostics`, whatever the outcome. `memory` is
+    what the child may allocate beyond what it has mapped when the work starts. What the child's
+    libraries print is passed on after a success, and explains a child that died.
+    """
+    with tempfile.NamedTemporaryFile() as printed:
+        if worker is not None and worker.usable:
+            status, value, found = worker.run(work, timeout, memory, printed.name)
+        else:
+            status, value, found = _run_in_new_child(work, timeout, memory, printed.name)
         printed.seek(0)
         said = printed.read().decode("utf-8", "replace").strip()
     _merge(found, diagnostics)
@@ -73,6 +125,33 @@ def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics,
     if said:
         print(said, file=sys.stderr)
     return value
+
+
+def _run_in_new_child(work: Callable[[Diagnostics], object], timeout: float, memory: int,
+                      printed: str) -> tuple[str, object, tuple[Diagnostic, ...]]:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, daemon=True,
+                            args=(work, sender, timeout, memory, printed, os.getcwd(), dict(os.environ)))
+    _start(child)
+    sender.close()  # else the parent's copy would keep the pipe open after the child died
+    try:
+        return _answer(receiver, child, timeout)
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _start(child: multiprocessing.process.BaseProcess) -> None:
+    # Frozen, the parent's objects are never visited by the child's garbage collector, so
+    # their memory pages stay shared instead of being copied.
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
 
 
 def _answer(receiver, child, timeout: float) -> tuple[str, object, tuple[Diagnostic, ...]]:
@@ -86,24 +165,65 @@ def _answer(receiver, child, timeout: float) -> tuple[str, object, tuple[Diagnos
         return "died", _signal_name(child.exitcode), ()
 
 
-def _child(work: Callable[[Diagnostics], object], sender, timeout: float, memory: int, printed: int) -> None:
+def _child(work: Callable[[Diagnostics], object], sender, timeout: float, memory: int, printed: str,
+           folder: str, environment: dict[str, str]) -> None:
+    _leave_signals_to_the_parent()
+    _send(sender, _outcome(work, timeout, memory, printed, folder, environment))
+    sender.close()
+
+
+def _serve(preload: tuple[str, ...], tasks, answers) -> None:
+    """Import preload, then run each task that comes until the parent stops this worker."""
+    _leave_signals_to_the_parent()
+    for name in preload:
+        # A module that fails to import fails the work that needs it, where it is reported.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    while True:
+        try:
+            task = tasks.recv()
+        except EOFError:
+            return
+        _send(answers, _outcome(*task))
+
+
+def _leave_signals_to_the_parent() -> None:
     # The parent alone answers Ctrl-C and SIGTERM, and stops the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.dup2(printed, 2)
+
+
+def _outcome(work: Callable[[Diagnostics], object], timeout: float, memory: int, printed: str, folder: str,
+             environment: dict[str, str]) -> tuple[str, object, tuple[Diagnostic, ...]]:
+    """Run work under the limits; return its status, value (or failure) and diagnostics."""
     diagnostics = Diagnostics()
     try:
+        with open(printed, "ab") as output:
+            os.dup2(output.fileno(), 2)
+        # A worker was forked before the parent moved on: it takes the parent's folder and
+        # environment as they are now.
+        os.chdir(folder)
+        os.environ.clear()
+        os.environ.update(environment)
         _limit(resource.RLIMIT_AS, _mapped_bytes() + memory)
         # CPU time never runs ahead of the clock, so this only stops a child whose parent is gone.
-        _limit(resource.RLIMIT_CPU, math.ceil(timeout) + 1)
+        _limit(resource.RLIMIT_CPU, math.ceil(_cpu_seconds() + timeout) + 1)
         outcome = ("ok", work(diagnostics))
     except BaseException as error:  # noqa: BLE001 (whatever the work raises is reported, never printed)
         outcome = _failure(error)
+    return (*outcome, diagnostics.items)
+
+
+def _send(connection, message: tuple[str, object, tuple[Diagnostic, ...]]) -> None:
     try:
-        sender.send((*outcome, diagnostics.items))
+        connection.send(message)
     except BaseException as error:  # noqa: BLE001 (a result too large to send under the limit)
-        sender.send((*_failure(error), diagnostics.items))
-    sender.close()
+        connection.send((*_failure(error), message[2]))
+
+
+def _cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def _failure(error: BaseException) -> tuple[str, str]:

@@ -3,62 +3,41 @@
 from __future__ import annotations
 
 import datetime
-import functools
-import mimetypes
 import os
-import re
-import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
-from xml.sax.saxutils import escape
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-
-from ..confine import RefusedFile, read_confined
-from ..errors import (
-    Diagnostics,
-    SettingError,
-    SourceError,
-    UnsafeResourceError,
-    captured_log,
-)
+from ..errors import Diagnostics, SettingError, SourceError, UnsafeResourceError
 from ..model import RenderedReport, RenderLimits
-from .bounded import Breach, run_bounded
+from .bounded import Breach, Task, Worker, run_bounded
 from .compose import ComposedReport
-from .fonts import read_fonts
 
-# WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
-MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
-# A layout font that does not load would silently be replaced by another: that is an error.
-FONT_FAILURES = ("Font-face",)
-# Far more than any picture, stylesheet or font needs; a larger file is a mistake, not content.
-RESOURCE_MAX_BYTES = 256 * 1024**2
-# Fontconfig that knows only the layout's font folder, not the system's: the machine's installed
-# fonts can never change the PDF. (With no font at all Pango crashes, so the folder is listed
-# too, not just added through @font-face.)
-_LAYOUT_ONLY_FONTCONFIG = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
-"""
-_FILE_URL = re.compile(r"file://[^\s'\"]+")
+# What the render's child runs; the module imports WeasyPrint, so only the child loads it.
+_TYPESET = "kcvs_pdf.layout.typeset"
 # Up to year 9999: what dates in fonts and PDFs can hold.
 _LATEST_EPOCH = 253402300799
 
 
+def start_renderer() -> Worker:
+    """Return the child that will render, loading WeasyPrint while this process checks the sources.
+
+    This process never loads WeasyPrint itself: its memory belongs to the child, which is gone
+    by the time this process bundles and writes. Close the worker when the build is done.
+    """
+    return Worker((_TYPESET,))
+
+
 def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
                source_date: datetime.date, diagnostics: Diagnostics, tagged: bool = True,
-               limits: RenderLimits = RenderLimits()) -> RenderedReport:
+               limits: RenderLimits = RenderLimits(), renderer: Worker | None = None) -> RenderedReport:
     """Render composed HTML to PDF bytes in a child process; WeasyPrint's warnings become diagnostics.
 
-    Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else. A render that
+    The child is `renderer` when given, else one forked for this render. Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else. A render that
     breaks its limits or fails is a located error on the stylesheet (raised as SourceError).
     """
     epoch = source_date_epoch(source_date)
-    work = functools.partial(_render, composed, allowed, stylesheet, epoch, tagged)
+    work = Task(f"{_TYPESET}:typeset", (composed, allowed, stylesheet, epoch, tagged))
     try:
-        rendered, refused = run_bounded(work, diagnostics, limits.timeout, limits.memory)
+        rendered, refused = run_bounded(work, diagnostics, limits.timeout, limits.memory, renderer)
     except Breach as breach:
         code, message = _explained(breach, limits)
         diagnostics.error(stylesheet, 1, 1, message, f"render.{code}")
@@ -102,129 +81,3 @@ def _explained(breach: Breach, limits: RenderLimits) -> tuple[str, str]:
 
 def _amount(size: int) -> str:
     return f"{size / 1024**3:g} GiB" if size >= 1024**3 else f"{size // 1024**2} MiB"
-
-
-def _render(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path, epoch: str, tagged: bool,
-            diagnostics: Diagnostics) -> tuple[RenderedReport, tuple[str, ...]]:
-    """Render in this (child) process; return the report and the URLs refused as outside."""
-    # The child's own environment: fontTools reads it while embedding fonts.
-    os.environ["SOURCE_DATE_EPOCH"] = epoch
-    fetcher = ConfinedFetcher(allowed, stylesheet, diagnostics)
-    with tempfile.TemporaryDirectory(prefix="kcvs-fonts-") as folder, \
-            captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,
-                         errors=FONT_FAILURES, locate=fetcher.locate):
-        fonts = hermetic_fonts(stylesheet.parent, Path(folder), diagnostics)
-        document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
-                                   url_fetcher=fetcher).render(font_config=fonts)
-        pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
-    if fetcher.out_of_memory:
-        raise MemoryError("a file could not be loaded for lack of memory")
-    _report_foreign_fonts(document, stylesheet, diagnostics)
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        # An element that runs over several pages has its id on each: where it starts counts.
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, index)
-    return (RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors),
-            tuple(sorted(set(fetcher.refused))))
-
-
-def hermetic_fonts(layout: Path, folder: Path, diagnostics: Diagnostics) -> FontConfiguration:
-    """Return a font configuration that holds the layout's fonts and no system font.
-
-    Fontconfig gets copies in folder, not the layout's fonts/ itself: it would follow a link out
-    of the layout, and wait forever on a pipe.
-    """
-    fonts = folder / "fonts"
-    fonts.mkdir()
-    for name, data in read_fonts(layout, diagnostics).items():
-        (fonts / name).write_bytes(data)
-    config = folder / "fonts.conf"
-    config.write_text(_LAYOUT_ONLY_FONTCONFIG.format(fonts=escape(str(fonts)), cache=escape(str(folder))),
-                      encoding="utf-8")
-    # Fontconfig reads the variable only while the configuration is made: put it back after, so
-    # no later process (the preview's, a test's) inherits a folder that is gone.
-    previous = os.environ.get("FONTCONFIG_FILE")
-    os.environ["FONTCONFIG_FILE"] = str(config)
-    try:
-        return FontConfiguration()
-    finally:
-        if previous is None:
-            del os.environ["FONTCONFIG_FILE"]
-        else:
-            os.environ["FONTCONFIG_FILE"] = previous
-
-
-class ConfinedFetcher(weasyprint.URLFetcher):
-    """Serve `data:` URLs and regular files inside the allowed folders; refuse everything else."""
-
-    def __init__(self, allowed: tuple[Path, ...], stylesheet: Path, diagnostics: Diagnostics) -> None:
-        super().__init__(allowed_protocols=("file", "data"))
-        self.allowed = tuple(path.resolve() for path in allowed)
-        self.layout = stylesheet.parent.resolve()
-        self.stylesheet = stylesheet
-        self.diagnostics = diagnostics
-        self.refused: list[str] = []
-        """URLs outside the allowed folders or on the network."""
-        self.reported: set[str] = set()
-        """URLs of files inside that were refused with a diagnostic of their own."""
-        self.out_of_memory = False
-        """Whether WeasyPrint logged, and went on after, running out of memory."""
-
-    def fetch(self, url, headers=None):
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        path = self._inside(url)
-        if path is None:
-            self.refused.append(url)
-            raise UnsafeResourceError(f"refused to read {url}")
-        try:
-            data = read_confined(path, self.allowed, RESOURCE_MAX_BYTES)
-        except RefusedFile as refused:
-            # A missing file is WeasyPrint's to report ("Failed to load image …"), at that file.
-            if refused.reason == "missing":
-                raise FileNotFoundError(refused.message) from None
-            self.reported.add(url)
-            area = "layout" if path.is_relative_to(self.layout) else "source"
-            self.diagnostics.error(path, 1, 1, f"'{path.name}' was not read because {refused.message}",
-                                   f"{area}.{refused.reason}")
-            raise UnsafeResourceError(refused.message) from None
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return weasyprint.urls.URLFetcherResponse(url, data, headers={"Content-Type": content_type})
-
-    def locate(self, message: str) -> Path | None:
-        """Return the file a WeasyPrint message is about: a project file its URL names, else the
-        stylesheet; None when the fetcher already reported that file."""
-        if "MemoryError" in message:
-            self.out_of_memory = True  # WeasyPrint went on without the file: the render's limit is reported
-            return None
-        for url in _FILE_URL.findall(message):
-            url = url.rstrip(".,:;)")
-            if url in self.reported:
-                return None
-            path = self._inside(url)
-            if path is not None:
-                return path
-        return self.stylesheet
-
-    def _inside(self, url: str) -> Path | None:
-        """Return the path of a `file:` URL as named (links not followed) when inside an allowed folder."""
-        if urlsplit(url).scheme.lower() != "file":
-            return None
-        path = Path(os.path.abspath(url2pathname(unquote(urlsplit(url).path))))
-        return path if any(path.is_relative_to(root) for root in self.allowed) else None
-
-
-def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) -> None:
-    """Warn when text fell back to a system font: the layout's fonts lack some characters."""
-    try:
-        css = read_confined(stylesheet, (stylesheet.parent,), RESOURCE_MAX_BYTES).decode("utf-8", "replace")
-    except RefusedFile:
-        return  # the render reported why the stylesheet was not read
-    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)", css))
-    # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
-    for family in sorted({font.family for font in document.fonts.values()} - declared):
-        diagnostics.warning(stylesheet, 0, 0, f"some text is set in '{family}', a font of the layout "
-                            "that no @font-face rule names: name every font the layout uses in "
-                            "an @font-face rule", "render.undeclared-font")

@@ -15,7 +15,7 @@ from markupsafe import escape
 from ..errors import Diagnostics, captured_log
 from ..layout.compose import STYLESHEET, ComposedReport, compose_html, compose_watermark
 from ..layout.labels import Labels
-from ..layout.render import ConfinedFetcher, hermetic_fonts
+from ..layout.typeset import ConfinedFetcher, hermetic_fonts
 from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Project, Report
 from ..pdf.watermark import watermark
 
