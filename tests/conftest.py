@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -235,14 +234,14 @@ def copy_project(project: Path, target: Path) -> Path:
 def children(monkeypatch):
     """Count the inspections started in a child process."""
     started = []
-    run = subprocess.run
-
-    def spy(*args, **kwargs):
-        started.append(args[0])
-        return run(*args, **kwargs)
-
     from kcvs_pdf.annexes import inspection
-    monkeypatch.setattr(inspection.subprocess, "run", spy)
+    run = inspection.run_all_bounded
+
+    def spy(works, *args, **kwargs):
+        started.extend(works)
+        return run(works, *args, **kwargs)
+
+    monkeypatch.setattr(inspection, "run_all_bounded", spy)
     return started
 
 

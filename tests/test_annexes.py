@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 from conftest import (
     CORPUS,
@@ -165,8 +166,11 @@ def test_an_annex_that_hangs_the_reader_is_refused_after_the_time_limit(tmp_path
 
 
 def test_an_annex_that_exhausts_memory_is_refused(tmp_path):
-    verdict = inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", tmp_path / "out.pdf",
-                               memory=32 * 1024**2)
+    heavy = pikepdf.new()
+    heavy.add_blank_page()
+    heavy.pages[0].Contents = heavy.make_stream(b" " * 16 * 1024**2)
+    heavy.save(tmp_path / "zwaar.pdf", compress_streams=False)
+    verdict = inspect_in_child(tmp_path / "zwaar.pdf", tmp_path / "out.pdf", memory=4 * 1024**2)
     assert not verdict.usable
     assert verdict.problem.startswith("makes the PDF reader fail")
 

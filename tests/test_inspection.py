@@ -10,8 +10,12 @@ from conftest import FIXTURE_ANNEXES
 from hostile import bomb_pdf
 
 from kcvs_pdf.annexes import inspection
-from kcvs_pdf.annexes.inspection import Verdict, inspect_file, inspect_in_child
+from kcvs_pdf.annexes.inspection import Verdict, inspect_files, inspect_in_child
 from kcvs_pdf.model import InflateLimits
+
+def inspect_file(path, cache, limits=InflateLimits()) -> Verdict:
+    return inspect_files([path], cache, limits)[path]
+
 
 BOMB_PROBLEM = ("is refused: a compressed stream in it would expand to more than 256 MiB (a 'decompression "
                 "bomb'); ask for a copy saved without it, e.g. printed to PDF")
@@ -50,6 +54,16 @@ def annex(tmp_path):
     path = tmp_path / "annex.pdf"
     shutil.copyfile(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", path)
     return path
+
+
+def test_the_same_content_under_two_names_is_inspected_once_and_other_files_in_parallel(tmp_path, annex,
+                                                                                        children):
+    twin, other = tmp_path / "tweeling.pdf", tmp_path / "ander.pdf"
+    shutil.copyfile(annex, twin)
+    shutil.copyfile(FIXTURE_ANNEXES / "us-letter-11-pages-with-page-labels.pdf", other)
+    verdicts = inspect_files([annex, twin, other], tmp_path / "cache")
+    assert len(children) == 2
+    assert verdicts[annex] == verdicts[twin] and verdicts[annex].pages == 4 and verdicts[other].pages == 11
 
 
 def test_the_same_bytes_are_inspected_once(tmp_path, annex, children):
@@ -103,8 +117,8 @@ def test_refusals_are_cached_too(tmp_path, children):
 
 
 def test_a_file_that_changes_while_inspected_is_not_cached(tmp_path, annex, monkeypatch):
-    monkeypatch.setattr(inspection, "_run_child", lambda path, out, *rest: (Verdict(True, pages=1, path=out),
-                                                                          "0" * 64))
+    monkeypatch.setattr(inspection, "_verdicts", lambda paths, copies, *rest: [(Verdict(True, pages=1, path=copies[0]),
+                                                                                "0" * 64)])
     verdict = inspect_file(annex, tmp_path / "cache")
     assert verdict == Verdict(False, "changed while it was being inspected: build again")
     assert list((tmp_path / "cache").iterdir()) == []

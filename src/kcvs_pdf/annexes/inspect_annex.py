@@ -1,22 +1,20 @@
-"""Turn one annex file into a verdict (usable, repaired or refused), run in a child process.
+"""Turn one annex file into a verdict (usable, repaired or refused), in a bounded child process.
 
-Run as `python -m kcvs_pdf.annexes.inspect_annex IN OUT PER_STREAM TOTAL`: reads IN with pikepdf (qpdf),
-the library that bundles it, writes a decrypted, repaired copy without active content to OUT
-and prints one JSON object. Kept apart from the build so that a file that hangs or crashes
-qpdf only takes this process down.
+Reads the file with pikepdf (qpdf), the library that bundles it, and writes a decrypted,
+repaired copy without active content. Run only in a child (inspection.py), so that a file that
+hangs or crashes qpdf only takes that child down.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
-import sys
 from pathlib import Path
 
 import pikepdf
 
+from ..errors import Diagnostics
 from ..model import InflateLimits
 from .inflate import find_bomb
 from .sanitize import remove_active_content
@@ -34,6 +32,11 @@ _LOOKS_LIKE = (
     (rb"\{\\rtf", "an RTF document"),
     (rb"\s*[{\[]", "a JSON file"),
 )
+
+
+def inspect_bounded(source: Path, normalized: Path, limits: InflateLimits, diagnostics: Diagnostics) -> dict:
+    """Return inspect's answer; the form of work a bounded child runs (there is nothing to diagnose)."""
+    return inspect(source, normalized, limits)
 
 
 def inspect(source: Path, normalized: Path, limits: InflateLimits = InflateLimits()) -> dict:
@@ -64,6 +67,10 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
             # Saving reads every object, as the bundle will: damage shows up here, not there.
             pdf.save(normalized, encryption=False, deterministic_id=True)
             pages, repairs = len(pdf.pages), pdf.get_warnings()
+            # qpdf reports a stream it had no memory to decode as damage it went on without:
+            # that is the child's memory limit, not a repair.
+            if any("bad_alloc" in warning for warning in repairs):
+                raise MemoryError("qpdf ran out of memory")
     except pikepdf.PasswordError:
         return {"ok": False, "problem": "requires a password to open: ask for a copy without "
                 "a password, or remove it (e.g. qpdf --decrypt)"}
@@ -88,8 +95,3 @@ def _without_source(message: object, stream: io.BytesIO) -> str:
     # qpdf may quote a few bytes of the file: never let them act on the terminal.
     return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
 
-
-if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    limits = InflateLimits(int(arguments[2]), int(arguments[3]))
-    print(json.dumps(inspect(Path(arguments[0]), Path(arguments[1]), limits)))

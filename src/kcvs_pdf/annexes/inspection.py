@@ -1,4 +1,4 @@
-"""Turn an annex file into a Verdict: from the cache when its bytes were inspected before, else in a child.
+"""Turn annex files into Verdicts: from the cache when their bytes were inspected before, else in children.
 
 The cache holds, per file content, the verdict and the normalised copy the bundle reads. Its
 key is the file's SHA-256 together with everything that could change the verdict (limits,
@@ -13,20 +13,21 @@ import functools
 import hashlib
 import json
 import os
-import resource
-import subprocess
-import sys
-import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pikepdf
 
 from .. import __version__
+from ..errors import Diagnostics
+from ..layout.bounded import Breach, Task, run_all_bounded
 from ..model import InflateLimits
 
 INSPECT_TIMEOUT_SECONDS = 60
 INSPECT_MEMORY_BYTES = 2 * 1024**3
+"""What inspecting one file may allocate beyond what its child had mapped when it began."""
+_INSPECT = "kcvs_pdf.annexes.inspect_annex"
 # The modules that make and store a verdict: a change to any of them may change one.
 _INSPECTING_MODULES = ("inspection.py", "inspect_annex.py", "inflate.py", "sanitize.py")
 
@@ -47,60 +48,80 @@ class Verdict:
     """The active content left out of the copy, e.g. '2 JavaScript actions', '' when none."""
 
 
-def inspect_file(path: Path, cache: Path, limits: InflateLimits = InflateLimits()) -> Verdict:
-    """Return the verdict on path's content, inspecting it in a child only when the cache has none."""
-    cache.mkdir(parents=True, exist_ok=True)
-    try:
-        key = _key(_file_digest(path), limits)
-    except OSError as error:
-        return Verdict(False, f"cannot be read ({error.strerror})")
-    cached = _load(cache, key)
-    if cached is not None:
-        return cached
-    # Named per thread: two annexes with the same content may be inspected at the same time.
-    scratch = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.pdf"
-    try:
-        verdict, inspected_digest = _run_child(path, scratch, INSPECT_TIMEOUT_SECONDS,
-                                               INSPECT_MEMORY_BYTES, limits)
-        if inspected_digest is None:
-            return verdict
-        if _key(inspected_digest, limits) != key:
-            return Verdict(False, "changed while it was being inspected: build again")
-        return _store(cache, key, verdict)
-    finally:
-        scratch.unlink(missing_ok=True)
+def inspect_files(paths: Sequence[Path], cache: Path, limits: InflateLimits = InflateLimits()) -> dict[Path, Verdict]:
+    """Return the verdict on each path's content: from the cache when it has one, else inspected
+    in children, two at a time on two cores, each distinct content once."""
+    verdicts: dict[Path, Verdict] = {}
+    keys: dict[Path, str] = {}
+    for path in paths:
+        try:
+            keys[path] = _key(_file_digest(path), limits)
+        except OSError as error:
+            verdicts[path] = Verdict(False, f"cannot be read ({error.strerror})")
+    uncached: dict[str, Path] = {}
+    for path, key in keys.items():
+        cached = _load(cache, key)
+        if cached is not None:
+            verdicts[path] = cached
+        else:
+            uncached.setdefault(key, path)
+    inspected = _inspect_in_children(uncached, cache, limits, INSPECT_TIMEOUT_SECONDS, INSPECT_MEMORY_BYTES)
+    return {path: verdicts[path] if path in verdicts else inspected[keys[path]] for path in paths}
 
 
 def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,
                      memory: int = INSPECT_MEMORY_BYTES,
                      limits: InflateLimits = InflateLimits()) -> Verdict:
     """Inspect path in a child process with a time and memory limit; never raise for the file's sake."""
-    return _run_child(path, repaired, timeout, memory, limits)[0]
+    return _verdicts([path], [repaired], limits, timeout, memory)[0][0]
 
 
-def _run_child(path: Path, repaired: Path, timeout: float, memory: int,
-               limits: InflateLimits) -> tuple[Verdict, str | None]:
-    """Return the child's verdict and the SHA-256 of the bytes it read (None when it failed)."""
-    def limit_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
+def _inspect_in_children(files: dict[str, Path], cache: Path, limits: InflateLimits, timeout: float,
+                         memory: int) -> dict[str, Verdict]:
+    """Return the verdict on each file by cache key, stored in the cache unless the file changed meanwhile."""
+    keys = list(files)
+    if not keys:
+        return {}
+    cache.mkdir(parents=True, exist_ok=True)
+    # Named per process: two builds may inspect the same content at the same time.
+    scratch = [cache / f".{key}.{os.getpid()}.pdf" for key in keys]
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "kcvs_pdf.annexes.inspect_annex", str(path), str(repaired),
-             str(limits.per_stream), str(limits.total)],
-            capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory, check=False)
-    except subprocess.TimeoutExpired:
-        return Verdict(False, f"could not be read within {timeout:g} seconds (the PDF library "
-                       "hangs on it): re-save it from a PDF viewer"), None
-    if completed.returncode != 0:
-        cause = "ran out of memory" if "MemoryError" in completed.stderr else \
-            f"crashed (exit code {completed.returncode})"
+        found = _verdicts([files[key] for key in keys], scratch, limits, timeout, memory)
+        stored = {}
+        for key, (verdict, inspected_digest) in zip(keys, found, strict=True):
+            if inspected_digest is None:
+                stored[key] = verdict
+            elif _key(inspected_digest, limits) != key:
+                stored[key] = Verdict(False, "changed while it was being inspected: build again")
+            else:
+                stored[key] = _store(cache, key, verdict)
+        return stored
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+
+
+def _verdicts(paths: list[Path], repaired: list[Path], limits: InflateLimits, timeout: float,
+              memory: int) -> list[tuple[Verdict, str | None]]:
+    """Return each file's verdict and the SHA-256 of the bytes inspected (None when inspection failed)."""
+    works = [Task(f"{_INSPECT}:inspect_bounded", (path, copy, limits)) for path, copy in zip(paths, repaired)]
+    answers = run_all_bounded(works, Diagnostics(), timeout, memory, preload=(_INSPECT,),
+                              parallel=os.cpu_count() or 1) if works else []
+    return [_verdict(answer, copy, timeout) for answer, copy in zip(answers, repaired, strict=True)]
+
+
+def _verdict(answer: object, repaired: Path, timeout: float) -> tuple[Verdict, str | None]:
+    if isinstance(answer, Breach):
+        if answer.kind == "timeout":
+            return Verdict(False, f"could not be read within {timeout:g} seconds (the PDF library "
+                           "hangs on it): re-save it from a PDF viewer"), None
+        # The failure's own message may quote the file: it is not ours to print.
+        cause = "ran out of memory" if answer.kind == "memory" else "crashed"
         return Verdict(False, f"makes the PDF reader fail: it {cause}; re-save it from a PDF viewer"), None
-    found = json.loads(completed.stdout)
-    if not found["ok"]:
-        return Verdict(False, found["problem"]), found["sha256"]
-    return Verdict(True, pages=found["pages"], path=repaired, repaired=found["repaired"],
-                   removed=found["removed"]), found["sha256"]
+    if not answer["ok"]:
+        return Verdict(False, answer["problem"]), answer["sha256"]
+    return Verdict(True, pages=answer["pages"], path=repaired, repaired=answer["repaired"],
+                   removed=answer["removed"]), answer["sha256"]
 
 
 def _file_digest(path: Path) -> str:
@@ -136,7 +157,7 @@ def _store(cache: Path, key: str, verdict: Verdict) -> Verdict:
     if verdict.usable:
         os.replace(verdict.path, cache / f"{key}.pdf")
         verdict = replace(verdict, path=cache / f"{key}.pdf")
-    scratch = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.json"
+    scratch = cache / f".{key}.{os.getpid()}.json"
     scratch.write_text(json.dumps({**asdict(verdict), "path": None}), encoding="utf-8")
     os.replace(scratch, cache / f"{key}.json")
     return verdict

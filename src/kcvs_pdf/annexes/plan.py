@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import Diagnostics
@@ -18,7 +17,7 @@ from ..model import (
     Report,
     Section,
 )
-from .inspection import Verdict, inspect_file
+from .inspection import Verdict, inspect_files
 
 
 def collect_annexes(report: Report, project: Project, edition: Edition, cache: Path,
@@ -32,7 +31,8 @@ def collect_annexes(report: Report, project: Project, edition: Edition, cache: P
         present = [path for path in local.values() if os.path.lexists(path)]
         verdicts = {path: Verdict(False, refusal) for path in present
                     if (refusal := _refusal(path, confined_to))}
-        verdicts |= _inspect_all([path for path in present if path not in verdicts], cache, project)
+        unrefused = [path for path in present if path not in verdicts]
+        verdicts |= inspect_files(unrefused, cache, project.annex_limits)
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]
@@ -93,12 +93,6 @@ def _first_links(report: Report) -> list[tuple[Link, Section]]:
                 seen.add(link.url)
                 links.append((link, section))
     return links
-
-
-def _inspect_all(paths: list[Path], cache: Path, project: Project) -> dict[Path, Verdict]:
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = pool.map(lambda path: inspect_file(path, cache, project.annex_limits), paths)
-        return dict(zip(paths, found, strict=True))
 
 
 def _shown(path: Path) -> str:

@@ -16,13 +16,16 @@ import gc
 import importlib
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import resource
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import Diagnostic, Diagnostics, Severity
@@ -74,12 +77,34 @@ class Worker:
     def run(self, work: Callable[[Diagnostics], object], timeout: float, memory: int,
             printed: str) -> tuple[str, object, tuple[Diagnostic, ...]]:
         """Return the status, value and diagnostics of work run in the worker (work must be picklable)."""
+        if not self.submit(work, timeout, memory, printed):
+            return _run_in_new_child(work, timeout, memory, printed)
+        if not self.answers.poll(timeout):
+            self.close()
+            return "timeout", "", ()
+        return self.receive()
+
+    def submit(self, work: Callable[[Diagnostics], object], timeout: float, memory: int, printed: str) -> bool:
+        """Send work to the worker; return False (and stop it) when the worker is gone."""
         try:
             self._tasks.send((work, timeout, memory, printed, os.getcwd(), dict(os.environ)))
-        except OSError:  # the worker is gone (killed from outside): the work gets a child of its own
+        except OSError:  # killed from outside
             self.close()
-            return _run_in_new_child(work, timeout, memory, printed)
-        answer = _answer(self._answers, self._process, timeout)
+            return False
+        return True
+
+    @property
+    def answers(self):
+        """The connection the answer to submitted work arrives on, for `multiprocessing.connection.wait`."""
+        return self._answers
+
+    def receive(self) -> tuple[str, object, tuple[Diagnostic, ...]]:
+        """Return the answer to the submitted work, which has arrived (or the worker died)."""
+        try:
+            answer = self._answers.recv()
+        except EOFError:
+            self._process.join()
+            answer = "died", _signal_name(self._process.exitcode), ()
         if answer[0] != "ok":
             self.close()
         return answer
@@ -112,16 +137,65 @@ def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics,
     """
     with tempfile.NamedTemporaryFile() as printed:
         if worker is not None and worker.usable:
-            status, value, found = worker.run(work, timeout, memory, printed.name)
+            answer = worker.run(work, timeout, memory, printed.name)
         else:
-            status, value, found = _run_in_new_child(work, timeout, memory, printed.name)
-        printed.seek(0)
-        said = printed.read().decode("utf-8", "replace").strip()
+            answer = _run_in_new_child(work, timeout, memory, printed.name)
+        result = _result(answer, printed.name, diagnostics)
+    if isinstance(result, Breach):
+        raise result
+    return result
+
+
+def run_all_bounded(works: Sequence[Callable[[Diagnostics], object]], diagnostics: Diagnostics, timeout: float,
+                    memory: int, preload: tuple[str, ...], parallel: int) -> list[object]:
+    """Return each work's result, or the Breach it ended in, computed in up to `parallel` workers.
+
+    Each work is bounded as by run_bounded (works must be picklable). The workers are forked
+    before any work starts and import preload; a worker that breaches is replaced by a new one.
+    """
+    results: list[object] = [None] * len(works)
+    waiting = list(enumerate(works))[::-1]
+    busy: dict[object, tuple[Worker, int, float]] = {}
+    idle: list[Worker] = []
+    with tempfile.TemporaryDirectory(prefix="kcvs-bounded-") as folder, contextlib.ExitStack() as workers:
+        while waiting or busy:
+            while waiting and len(busy) < parallel:
+                index, work = waiting.pop()
+                worker = idle.pop() if idle else workers.enter_context(Worker(preload))
+                printed = os.path.join(folder, str(index))
+                if worker.submit(work, timeout, memory, printed):
+                    busy[worker.answers] = worker, index, time.monotonic() + timeout
+                else:
+                    results[index] = _result(_run_in_new_child(work, timeout, memory, printed), printed, diagnostics)
+            if not busy:
+                continue
+            nearest = min(deadline for _, _, deadline in busy.values())
+            ready = multiprocessing.connection.wait(list(busy), max(0.0, nearest - time.monotonic()))
+            for answers in list(busy):
+                worker, index, deadline = busy[answers]
+                if answers in ready:
+                    answer = worker.receive()
+                elif time.monotonic() >= deadline:
+                    worker.close()
+                    answer = "timeout", "", ()
+                else:
+                    continue
+                del busy[answers]
+                results[index] = _result(answer, os.path.join(folder, str(index)), diagnostics)
+                if worker.usable:
+                    idle.append(worker)
+    return results
+
+
+def _result(answer: tuple[str, object, tuple[Diagnostic, ...]], printed: str, diagnostics: Diagnostics) -> object:
+    """Return the value of an answer, or the Breach it is, with what the child printed."""
+    status, value, found = answer
+    said = Path(printed).read_text(encoding="utf-8", errors="replace").strip() if os.path.exists(printed) else ""
     _merge(found, diagnostics)
     if status == "died" and said:
         value = f"{value}: {said.splitlines()[-1]}"
     if status != "ok":
-        raise Breach(status, value)
+        return Breach(status, value)
     if said:
         print(said, file=sys.stderr)
     return value
