@@ -7,7 +7,7 @@ import re
 import pikepdf
 import pytest
 from conftest import FIXTURE_ANNEXES, annex_project, run_cli
-from pdfcheck import page_labels, page_texts
+from pdfcheck import background, contrast, page_labels, page_texts, text_boxes
 from pypdf import PdfReader
 
 
@@ -47,6 +47,20 @@ def test_every_report_page_is_stamped_with_revision_date_and_approvals(draft):
                           draft["texts"][index])
         assert stamp, f"no stamp on page {index + 1}"
         assert stamp.group(3, 4) == ("1", "2")
+
+
+def test_the_stamp_stands_inside_every_report_page_and_reads_against_what_it_stands_on(draft):
+    # The petrol cover and chapter openers have no margins: a stamp in their margin box fell half
+    # off the page, grey on petrol, though every character of it was still in the text.
+    report_pages = [i for i, label in enumerate(draft["labels"]) if not label.startswith("B")]
+    width, height = (float(v) for v in draft["reader"].pages[0].mediabox[2:])
+    for index in report_pages:
+        _, colour, boxes = text_boxes(draft["pdf"], index, "Versie ", "secties goedgekeurd")
+        left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        assert 0 < left < right < width and 0 < bottom < top < height, f"stamp off page {index + 1}"
+        behind = background(draft["pdf"], index, (left, bottom, right, top))
+        assert contrast(colour, behind) >= 4.5, f"stamp on page {index + 1}: {colour} on {behind}"
 
 
 def test_the_cover_says_concept_plainly(draft):
