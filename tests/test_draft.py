@@ -74,6 +74,8 @@ def test_the_draft_ends_with_the_approval_sheet_after_the_annexes(draft):
     assert re.search(r"Sectie 2\s+ter nazicht", last)
     labels = draft["labels"]
     assert labels[-2].startswith("B2-") and labels[-1] == str(labels.index("B1") + 1)
+    # The folio printed in its corner is the label a reader shows, not a count with the dividers.
+    assert re.search(r"secties goedgekeurd (\S+)\n", last).group(1) == labels[-1]
 
 
 def test_the_same_sources_give_the_same_draft_bytes(tmp_path):
