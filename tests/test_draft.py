@@ -40,6 +40,16 @@ def test_every_page_carries_the_watermark_as_an_artifact(draft):
     assert all("CONCEPT" in text for text in draft["texts"])
 
 
+def test_the_watermark_draws_nothing_but_its_word(draft):
+    with pikepdf.open(draft["pdf"]) as pdf:
+        form = next(xobject for name, xobject in pdf.pages[0].Resources.XObject.items()
+                    if name.startswith("/KcvsWatermark"))
+        shown = [operands for operands, operator in pikepdf.parse_content_stream(form)
+                 if operator in (pikepdf.Operator("Tj"), pikepdf.Operator("TJ"))]
+    # One run of glyphs: the word. A second was the watermark page's own folio, drawn below every page.
+    assert len(shown) == 1
+
+
 def test_every_report_page_is_stamped_with_revision_date_and_approvals(draft):
     report_pages = [i for i, label in enumerate(draft["labels"]) if not label.startswith("B")]
     for index in report_pages:
