@@ -20,6 +20,7 @@ from conftest import (
 )
 from pdfcheck import embedded_fonts
 from pypdf import PdfReader
+from verapdf import failed_rules
 
 from kcvs_pdf.pdf.provenance import (
     EmbeddedParagraph,
@@ -151,6 +152,21 @@ def test_the_change_report_is_tagged_with_headings_table_and_described_page_pict
         f"Pagina {first['new', 'epsilon']} van de nieuwe versie",
         f"Pagina {first['old', 'gamma']} van de vorige versie", f"Pagina {first['new', 'gamma']} van de nieuwe versie",
     ])
+
+
+@pytest.mark.parametrize("flavour", ["ua1", "wcag"])
+def test_the_change_report_passes_verapdf_with_no_failed_rule(compared, flavour):
+    root, _ = compared
+    assert failed_rules(changes_pdf(root), flavour=flavour) == [{}]
+
+
+def test_the_overview_links_say_in_words_which_section_they_lead_to(compared):
+    root, _ = compared
+    with pikepdf.open(changes_pdf(root)) as pdf:
+        described = [str(annotation.Contents) for page in pdf.pages for annotation in page.get("/Annots", ())
+                     if annotation.get("/Subtype") == pikepdf.Name.Link]
+    assert [text.split(", pagina ")[0] for text in described] == [
+        "Alfa werkgroep", "Epsilon traject", "Beta project", "Gamma netwerk"]
 
 
 def test_the_change_report_lists_unchanged_sections_in_one_line_in_the_layouts_fonts(compared):

@@ -8,12 +8,14 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pypdfium2
 
 from ..errors import Diagnostics
 from ..layout.compose import STYLESHEET, render_template, template_environment
 from ..layout.labels import label_group
 from ..layout.render import render_pdf
+from ..pdf.tagging import make_accessible
 from ..pdf.write import write_atomically
 from .diff import ReportChanges, SectionChange
 
@@ -77,9 +79,25 @@ def write_change_report(changes: ReportChanges, old: Path, new: Path, layout: Pa
     diagnostics.raise_if_errors()
     rendered = render_pdf(composed, (layout,), layout / STYLESHEET,
                           datetime.date.fromisoformat(changes.new.published), diagnostics)
+    # Tagged as the report is, so that it passes the same PDF/UA and WCAG checks.
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
+        make_accessible(pdf, _link_descriptions(changes, rendered.anchors, labels))
+        saved = io.BytesIO()
+        pdf.save(saved, deterministic_id=True)
     target = report_path(new, labels)
-    write_atomically(rendered.pdf, target, expected_pages=rendered.page_count)
+    write_atomically(saved.getvalue(), target, expected_pages=rendered.page_count)
     return target
+
+
+def _link_descriptions(changes: ReportChanges, anchors: dict[str, int], labels: dict) -> dict[str, str]:
+    """Return what a screen reader says for each link of the overview: the section and its page here."""
+    described = {}
+    for change in changes.sections:
+        anchor = f"change-{change.section.slug}"
+        if anchor in anchors:
+            page = labels["page_number"].format(label=anchors[anchor] + 1)
+            described[f"#{anchor}"] = f"{change.section.title}, {page}"
+    return described
 
 
 def _pictures(changes: ReportChanges, old: Path, new: Path, labels: dict) -> dict[str, tuple[Picture, ...]]:
