@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import re
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from kcvs_pdf.pdf.provenance import (
     EmbeddedSection,
     read,
 )
+from kcvs_pdf.errors import Diagnostics
+from kcvs_pdf.review.change_report import change_labels, write_change_report
 from kcvs_pdf.review.diff import PILCROW, Mark, Run, compare, mark_words
 
 ALFA, GAMMA = "sources/sections/01-alfa.md", "sources/sections/03-gamma.md"
@@ -269,6 +272,20 @@ def test_split_and_joined_paragraphs_show_a_marked_pilcrow_whole_paragraphs_stan
         (Run(K, "een twee"),), (Run(D, "weg ermee"),), (Run(K, "drie vier"),))
     assert mark_words(para("een twee", "drie vier"), para("een twee", "er bij", "drie vier")) == (
         (Run(K, "een twee"),), (Run(I, "er bij"),), (Run(K, "drie vier"),))
+
+
+def test_a_moved_sections_title_and_where_it_moved_stand_on_one_page(review_build, tmp_path):
+    # Thirty sections that only moved: their short entries follow each other over pages, so a
+    # page break falls inside one of them unless the layout keeps each together.
+    old = report(*(section(f"s{n:02d}", 1, "tekst", chapter_title="Oud") for n in range(30)))
+    new = report(*(section(f"s{n:02d}", 2, "tekst", chapter_title="Nieuw") for n in range(30)))
+    built = shutil.copyfile(review_build / "build" / "testverslag-2023.pdf", tmp_path / "nieuw.pdf")
+    layout = review_build / "layouts" / "default"
+    target = write_change_report(compare(old, new), built, built, layout, change_labels(layout), Diagnostics())
+    texts = [page.extract_text() for page in PdfReader(target).pages]
+    titles = [len(re.findall(r"^S\d\d$", text, re.MULTILINE)) for text in texts]
+    notes = [text.count("Staat nu in hoofdstuk 2: Nieuw") for text in texts]
+    assert sum(titles) == 30 and titles == notes
 
 
 def test_a_layout_without_the_change_labels_stops_with_the_file_and_label_named(review_build, tmp_path):
