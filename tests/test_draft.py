@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pikepdf
@@ -71,6 +72,18 @@ def test_the_stamp_stands_inside_every_report_page_and_reads_against_what_it_sta
         assert 0 < left < right < width and 0 < bottom < top < height, f"stamp off page {index + 1}"
         behind = background(draft["pdf"], index, (left, bottom, right, top))
         assert contrast(colour, behind) >= 4.5, f"stamp on page {index + 1}: {colour} on {behind}"
+
+
+def test_the_document_properties_tell_the_draft_from_the_final_edition(draft):
+    # Dated by the newest change of its sources (the fixture is no git checkout: files' times).
+    project = draft["pdf"].parents[1]
+    newest = max(path.stat().st_mtime for folder in ("sources", "layouts")
+                 for path in (project / folder).rglob("*") if path.is_file())
+    changed = datetime.datetime.fromtimestamp(newest, datetime.UTC).date()
+    with pikepdf.open(draft["pdf"]) as pdf:
+        assert str(pdf.docinfo.Title) == "Testverslag 2023 (concept)"
+        assert pdf.open_metadata()["dc:title"] == "Testverslag 2023 (concept)"
+        assert str(pdf.docinfo.CreationDate) == str(pdf.docinfo.ModDate) == f"D:{changed:%Y%m%d}"
 
 
 def test_the_cover_says_concept_plainly(draft):
