@@ -274,6 +274,25 @@ def test_split_and_joined_paragraphs_show_a_marked_pilcrow_whole_paragraphs_stan
         (Run(K, "een twee"),), (Run(I, "er bij"),), (Run(K, "drie vier"),))
 
 
+def test_the_pictures_show_the_page_of_a_long_section_where_it_changed(tmp_path):
+    paragraphs = [f"Alinea {n} over de werking van de centrumsteden en hun samenwerking " * 6 for n in range(1, 25)]
+    beta = '---\ntitle: "Beta"\n---\n\n{}\n'
+    root = review_project(tmp_path / "project", {"sources/sections/02-beta.md": beta.format("\n\n".join(paragraphs))})
+    assert run_cli(root, "build", "--edition", "web").exit_code == 0
+    shutil.copyfile(root / "build" / "testverslag-2023-web.pdf", root / "old.pdf")
+    paragraphs[-1] = paragraphs[-1].replace("Alinea 24 over", "Alinea 24, de laatste, over")
+    review_project(root, {"sources/sections/02-beta.md": beta.format("\n\n".join(paragraphs))})
+    assert run_cli(root, "build", "--edition", "web").exit_code == 0
+    assert run_cli(root, "diff", "old.pdf", "build/testverslag-2023-web.pdf").exit_code == 0
+    old, new = (next(s for s in read(path).sections if s.slug == "beta")
+                for path in (root / "old.pdf", root / "build" / "testverslag-2023-web.pdf"))
+    assert len(old.page_labels) > 1 and len(new.page_labels) > 1
+    with pikepdf.open(root / "build" / "testverslag-2023-web-wijzigingen.pdf") as pdf:
+        alts = [str(element.Alt) for element in structure_elements(pdf) if element.S == "/Figure"]
+    assert sorted(alts) == [f"Pagina {new.page_labels[-1]} van de nieuwe versie",
+                            f"Pagina {old.page_labels[-1]} van de vorige versie"]
+
+
 def test_a_moved_sections_title_and_where_it_moved_stand_on_one_page(review_build, tmp_path):
     # Thirty sections that only moved: their short entries follow each other over pages, so a
     # page break falls inside one of them unless the layout keeps each together.
