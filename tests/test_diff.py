@@ -274,6 +274,12 @@ def test_split_and_joined_paragraphs_show_a_marked_pilcrow_whole_paragraphs_stan
         (Run(K, "een twee"),), (Run(I, "er bij"),), (Run(K, "drie vier"),))
 
 
+def test_a_section_that_only_moved_follows_the_overview_on_its_page(compared):
+    root, _ = compared
+    first = PdfReader(changes_pdf(root)).pages[0].extract_text()
+    assert "Beta project" in first and "Staat nu in hoofdstuk 2: Tweede hoofdstuk" in first
+
+
 def test_the_pictures_show_the_page_of_a_long_section_where_it_changed(tmp_path):
     paragraphs = [f"Alinea {n} over de werking van de centrumsteden en hun samenwerking " * 6 for n in range(1, 25)]
     beta = '---\ntitle: "Beta"\n---\n\n{}\n'
