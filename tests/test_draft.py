@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import shutil
+import subprocess
 
 import pikepdf
 import pytest
@@ -110,3 +113,35 @@ def test_the_same_sources_give_the_same_draft_bytes(tmp_path):
         assert result.exit_code == 0, result.output
         builds.append((project / "build" / "testverslag-2023-concept.pdf").read_bytes())
     assert builds[0] == builds[1]
+
+
+def git(root, *arguments: str) -> str:
+    # Committed on a day that is not today, so that the stamp's date is seen to be the commit's.
+    return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *arguments], cwd=root,
+                          check=True, capture_output=True, text=True,
+                          env={**os.environ, "GIT_COMMITTER_DATE": "2024-03-20T12:00:00+01:00"}).stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_in_a_git_checkout_the_stamp_gives_git_describe_and_the_commit_date_and_rebuilds_are_identical(tmp_path):
+    from conftest import make_project
+    project = make_project(tmp_path / "p")
+    (project / ".gitignore").write_text("build/\n")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "sources")
+    pdf = project / "build" / "testverslag-2023-concept.pdf"
+    builds = []
+    for _ in range(2):
+        assert run_cli(project, "build", "--edition", "draft", "--no-cache").exit_code == 0
+        builds.append(pdf.read_bytes())
+    assert builds[0] == builds[1]
+    stamp = f"Versie {git(project, 'describe', '--always', '--dirty', '--abbrev=10')} · laatste wijziging " \
+            "20 maart 2024 · "
+    assert stamp in page_texts(PdfReader(pdf))[2]
+    with pikepdf.open(pdf) as opened:
+        assert str(opened.docinfo.CreationDate) == "D:20240320"
+    section = project / "sources" / "sections" / "01-alfa.md"
+    section.write_text(section.read_text().replace("zes keer", "acht keer"))
+    assert run_cli(project, "build", "--edition", "draft").exit_code == 0
+    assert re.search(r"Versie [0-9a-f]{10}-dirty · ", page_texts(PdfReader(pdf))[2])
