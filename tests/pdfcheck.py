@@ -104,3 +104,49 @@ def qpdf_problems(path: Path) -> list[str]:
 
     with pikepdf.open(path) as pdf:
         return [str(problem) for problem in pdf.check_pdf_syntax()]
+
+
+def text_boxes(path: Path, page: int, first: str, last: str) -> tuple[int, int, tuple[tuple[float, ...], ...]]:
+    """Return the text from the first occurrence of `first` to the end of `last` after it on page:
+    its first character's index, its fill colour and each character's box (left, bottom, right, top)."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        text = document[page].get_textpage()
+        everything = text.get_text_range()
+        start = everything.index(first)
+        end = everything.index(last, start) + len(last)
+        rgba = [ctypes.c_uint() for _ in range(4)]
+        assert pdfium_c.FPDFText_GetFillColor(text, start, *rgba)
+        boxes = tuple(box for box in (text.get_charbox(i) for i in range(start, end)) if box[2] > box[0])
+        return start, tuple(channel.value for channel in rgba[:3]), boxes
+    finally:
+        document.close()
+
+
+def background(path: Path, page: int, box: tuple[float, ...]) -> tuple[int, int, int]:
+    """Return the colour most of box shows on the rendered page: what the text in it stands on."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        height = document[page].get_height()
+        image = document[page].render(scale=2).to_pil().convert("RGB")
+        left, bottom, right, top = box
+        area = image.crop((int(left * 2), int((height - top) * 2), int(right * 2) + 1, int((height - bottom) * 2) + 1))
+        return max(area.getcolors(area.width * area.height))[1]
+    finally:
+        document.close()
+
+
+def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """Return the WCAG 2 contrast ratio of two sRGB colours, 1 to 21."""
+    def luminance(colour):
+        linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in colour]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

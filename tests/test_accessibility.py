@@ -43,11 +43,11 @@ def test_every_edition_passes_verapdf_with_no_failed_rule(editions, flavour):
 
 
 def test_the_pdf_claims_pdf_ua_1_and_names_its_title_and_language(editions):
-    for path in editions.values():
+    for edition, path in editions.items():
         with pikepdf.open(path) as pdf:
             metadata = pdf.open_metadata()
             assert metadata["pdfuaid:part"] == "1"
-            assert metadata["dc:title"] == "Proefverslag 2031"
+            assert metadata["dc:title"] == "Proefverslag 2031" + (" (concept)" if edition == "draft" else "")
             assert str(pdf.Root.Lang) == "nl-BE"
             assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
             assert pdf.Root.MarkInfo.Marked is True

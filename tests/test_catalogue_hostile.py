@@ -24,6 +24,7 @@ import pytest
 from conftest import (
     FIXTURE_ANNEXES,
     LAST_GOOD,
+    REPO,
     build_over_last_good,
     make_project,
     run_cli,
@@ -43,7 +44,8 @@ CSS = f"{LAYOUT}/style.css"
 REPORT_HTML = f"{LAYOUT}/report.html"
 COVER = f"{LAYOUT}/cover.html"
 REGULAR = f"{LAYOUT}/fonts/IBMPlexSans-Regular.woff"
-COVER_INCLUDE_LINE = 18
+# Where report.html includes the cover: the line such errors are located at.
+COVER_INCLUDE_LINE = (REPO / REPORT_HTML).read_text(encoding="utf-8").splitlines().index('{% include "cover.html" %}') + 1
 TARGET = "build/testverslag-2023.pdf"
 
 

@@ -167,13 +167,16 @@ def test_pdf_dates_are_read_in_every_form_readers_write(written, iso):
     assert pdf_date(written) == iso
 
 
-def test_a_note_in_the_margin_and_a_highlight_on_every_paragraph_of_a_report_find_its_line(tmp_path):
+# The draft is the edition reviewers comment on: its watermark lies over the text of every page.
+@pytest.mark.parametrize(("edition", "name"), [("web", "proefverslag-2031-web.pdf"),
+                                               ("draft", "proefverslag-2031-concept.pdf")])
+def test_a_note_in_the_margin_and_a_highlight_on_every_paragraph_of_a_report_find_its_line(tmp_path, edition, name):
     project = tmp_path / "project"
     shutil.copytree(ROOTS / "report", project)
     shutil.copytree(REPO / "layouts", project / "layouts")
-    assert run_cli(project, "build", "--edition", "web").exit_code == 0
-    path = project / "build" / "proefverslag-2031-web.pdf"
-    expected, annotator = {}, Annotator(path)
+    assert run_cli(project, "build", "--edition", edition).exit_code == 0
+    path = project / "build" / name
+    expected, quoted, annotator = {}, {}, Annotator(path)
     for section in read(path).sections:
         page_text = PdfReader(path).pages[section.first_page].extract_text()
         for paragraph in section.paragraphs:
@@ -188,7 +191,13 @@ def test_a_note_in_the_margin_and_a_highlight_on_every_paragraph_of_a_report_fin
             mark = annotator.text_markup("Highlight", section.first_page, boxes, f"markering {len(expected)}", "T",
                                          "D:20240401")
             expected[str(mark.Contents)] = (section.source, paragraph.line)
+            quoted[str(mark.Contents)] = words[len(words) // 2]
+            # A text box over the word, as Okular's typewriter puts it: it marks no text of its own.
+            box = annotator.free_text(section.first_page, bounding(boxes), f"tekstvak {len(expected)}", "T",
+                                      "D:20240401", name=f"tekstvak-{len(expected)}")
+            expected[str(box.Contents)] = (section.source, paragraph.line)
     annotator.save()
     located = locate_comments(read_comments(path), read(path), path.name)
-    assert len(expected) >= 2 * sum(len(section.paragraphs) for section in read(path).sections) - 4
+    assert len(expected) >= 3 * sum(len(section.paragraphs) for section in read(path).sections) - 6
     assert {item.comment.text: (item.source, item.line) for item in located} == expected
+    assert {item.comment.text: item.comment.quoted for item in located if item.comment.text in quoted} == quoted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from conftest import (
 )
 from pdfcheck import embedded_fonts
 from pypdf import PdfReader
+from verapdf import failed_rules
 
 from kcvs_pdf.pdf.provenance import (
     EmbeddedParagraph,
@@ -27,6 +29,8 @@ from kcvs_pdf.pdf.provenance import (
     EmbeddedSection,
     read,
 )
+from kcvs_pdf.errors import Diagnostics
+from kcvs_pdf.review.change_report import change_labels, write_change_report
 from kcvs_pdf.review.diff import PILCROW, Mark, Run, compare, mark_words
 
 ALFA, GAMMA = "sources/sections/01-alfa.md", "sources/sections/03-gamma.md"
@@ -153,6 +157,21 @@ def test_the_change_report_is_tagged_with_headings_table_and_described_page_pict
     ])
 
 
+@pytest.mark.parametrize("flavour", ["ua1", "wcag"])
+def test_the_change_report_passes_verapdf_with_no_failed_rule(compared, flavour):
+    root, _ = compared
+    assert failed_rules(changes_pdf(root), flavour=flavour) == [{}]
+
+
+def test_the_overview_links_say_in_words_which_section_they_lead_to(compared):
+    root, _ = compared
+    with pikepdf.open(changes_pdf(root)) as pdf:
+        described = [str(annotation.Contents) for page in pdf.pages for annotation in page.get("/Annots", ())
+                     if annotation.get("/Subtype") == pikepdf.Name.Link]
+    assert [text.split(", pagina ")[0] for text in described] == [
+        "Alfa werkgroep", "Epsilon traject", "Beta project", "Gamma netwerk"]
+
+
 def test_the_change_report_lists_unchanged_sections_in_one_line_in_the_layouts_fonts(compared):
     root, _ = compared
     reader = PdfReader(changes_pdf(root))
@@ -253,6 +272,45 @@ def test_split_and_joined_paragraphs_show_a_marked_pilcrow_whole_paragraphs_stan
         (Run(K, "een twee"),), (Run(D, "weg ermee"),), (Run(K, "drie vier"),))
     assert mark_words(para("een twee", "drie vier"), para("een twee", "er bij", "drie vier")) == (
         (Run(K, "een twee"),), (Run(I, "er bij"),), (Run(K, "drie vier"),))
+
+
+def test_a_section_that_only_moved_follows_the_overview_on_its_page(compared):
+    root, _ = compared
+    first = PdfReader(changes_pdf(root)).pages[0].extract_text()
+    assert "Beta project" in first and "Staat nu in hoofdstuk 2: Tweede hoofdstuk" in first
+
+
+def test_the_pictures_show_the_page_of_a_long_section_where_it_changed(tmp_path):
+    paragraphs = [f"Alinea {n} over de werking van de centrumsteden en hun samenwerking " * 6 for n in range(1, 25)]
+    beta = '---\ntitle: "Beta"\n---\n\n{}\n'
+    root = review_project(tmp_path / "project", {"sources/sections/02-beta.md": beta.format("\n\n".join(paragraphs))})
+    assert run_cli(root, "build", "--edition", "web").exit_code == 0
+    shutil.copyfile(root / "build" / "testverslag-2023-web.pdf", root / "old.pdf")
+    paragraphs[-1] = paragraphs[-1].replace("Alinea 24 over", "Alinea 24, de laatste, over")
+    review_project(root, {"sources/sections/02-beta.md": beta.format("\n\n".join(paragraphs))})
+    assert run_cli(root, "build", "--edition", "web").exit_code == 0
+    assert run_cli(root, "diff", "old.pdf", "build/testverslag-2023-web.pdf").exit_code == 0
+    old, new = (next(s for s in read(path).sections if s.slug == "beta")
+                for path in (root / "old.pdf", root / "build" / "testverslag-2023-web.pdf"))
+    assert len(old.page_labels) > 1 and len(new.page_labels) > 1
+    with pikepdf.open(root / "build" / "testverslag-2023-web-wijzigingen.pdf") as pdf:
+        alts = [str(element.Alt) for element in structure_elements(pdf) if element.S == "/Figure"]
+    assert sorted(alts) == [f"Pagina {new.page_labels[-1]} van de nieuwe versie",
+                            f"Pagina {old.page_labels[-1]} van de vorige versie"]
+
+
+def test_a_moved_sections_title_and_where_it_moved_stand_on_one_page(review_build, tmp_path):
+    # Thirty sections that only moved: their short entries follow each other over pages, so a
+    # page break falls inside one of them unless the layout keeps each together.
+    old = report(*(section(f"s{n:02d}", 1, "tekst", chapter_title="Oud") for n in range(30)))
+    new = report(*(section(f"s{n:02d}", 2, "tekst", chapter_title="Nieuw") for n in range(30)))
+    built = shutil.copyfile(review_build / "build" / "testverslag-2023.pdf", tmp_path / "nieuw.pdf")
+    layout = review_build / "layouts" / "default"
+    target = write_change_report(compare(old, new), built, built, layout, change_labels(layout), Diagnostics())
+    texts = [page.extract_text() for page in PdfReader(target).pages]
+    titles = [len(re.findall(r"^S\d\d$", text, re.MULTILINE)) for text in texts]
+    notes = [text.count("Staat nu in hoofdstuk 2: Nieuw") for text in texts]
+    assert sum(titles) == 30 and titles == notes
 
 
 def test_a_layout_without_the_change_labels_stops_with_the_file_and_label_named(review_build, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import shutil
@@ -17,8 +16,7 @@ from pdfcheck import outline, page_labels
 from pypdf import PdfReader
 
 from kcvs_pdf.errors import Diagnostics, NotBuiltError
-from kcvs_pdf.model import NO_ANNEXES, Edition, Project, Section
-from kcvs_pdf.pdf.provenance import describe, from_json, read, to_json
+from kcvs_pdf.pdf.provenance import read
 from kcvs_pdf.sources.load import load_report
 
 
@@ -91,26 +89,19 @@ def test_the_data_is_a_flate_json_stream_in_the_catalog_not_an_attachment(built)
     assert raw == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     assert "revision" not in data  # the fixture project is no git checkout
     assert set(data["sections"][0]) == {"slug", "title", "chapter", "chapter_title", "source", "sha256",
-                                        "paragraphs", "first_page", "last_page", "page_labels"}
+                                        "paragraphs", "first_page", "last_page", "page_labels", "status",
+                                        "approved_by", "approved_on"}
 
 
-def test_approval_fields_are_embedded_when_the_sections_have_them(review_build, built):
-    @dataclasses.dataclass(frozen=True)
-    class ApprovedSection(Section):
-        status: str = "approved"
-        approved_by: str = "Directie"
-        approved_on: str = "2024-05-20"
-
-    report = load_report(review_build / "sources", Diagnostics())
-    chapters = tuple(dataclasses.replace(chapter, sections=tuple(
-        ApprovedSection(**{f.name: getattr(s, f.name) for f in dataclasses.fields(s)}) for s in chapter.sections))
-        for chapter in report.chapters)
-    project = Project(review_build, review_build / "sources", review_build / "layouts" / "default", None)
-    with pikepdf.open(built) as pdf:
-        embedded = describe(pdf, dataclasses.replace(report, chapters=chapters), NO_ANNEXES, Edition.FULL, project)
-    section = from_json(json.loads(to_json(embedded))).sections[0]
-    assert (section.status, section.approved_by, section.approved_on) == ("approved", "Directie", "2024-05-20")
-    assert read(built).sections[0].status is None
+def test_each_sections_approval_is_embedded_as_its_sources_give_it(review_build, tmp_path):
+    root = copy_project(review_build, tmp_path / "project")
+    beta = root / "sources" / "sections" / "02-beta.md"
+    beta.write_text(beta.read_text().replace("---\n\n", 'status: "review"\n---\n\n', 1))
+    assert run_cli(root, "build", "--edition", "draft").exit_code == 0
+    embedded = read(root / "build" / "testverslag-2023-concept.pdf")
+    assert [(s.slug, s.status, s.approved_by, s.approved_on) for s in embedded.sections] == [
+        ("alfa", "approved", "Beheerscomité", "2024-03-26"), ("beta", "review", None, None),
+        ("gamma", "approved", "Beheerscomité", "2024-03-26"), ("delta", "approved", "Beheerscomité", "2024-03-26")]
 
 
 def git(root: Path, *arguments: str) -> str:

@@ -34,7 +34,7 @@ def test_new_year_keeps_chapters_and_stubs_every_section_as_a_concept(tmp_path):
     old = reportcheck.read_built(project, project / "build" / "proefverslag-2031-web.pdf")
     assert [c.title for c in reportcheck.outline(built.reader)][:3] == [c.title for c in old.report.chapters]
     assert "0 van 6 secties goedgekeurd" in built.texts[1]
-    assert PdfReader(project / "build" / "proefverslag-2032-concept.pdf").metadata["/Title"] == "Proefverslag 2032"
+    assert PdfReader(project / "build" / "proefverslag-2032-concept.pdf").metadata["/Title"] == "Proefverslag 2032 (concept)"
 
     refused = run_cli(project, "build", "--sources", "sources-2032", "--edition", "web")
     assert refused.exit_code == 1 and refused.output.count("[approval.pending]") == 6

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import enum
 import hashlib
 import json
 import subprocess
@@ -57,7 +55,8 @@ class EmbeddedSection:
     page_labels: tuple[str, ...]
     """Labels of the pages first_page to last_page, as a reader shows them."""
     status: str | None = None
-    """Approval fields of the section when its source has them."""
+    """Approval state (concept, review, approved); who approved it and when, for an approved one.
+    Absent from PDFs built before the review tools recorded them."""
     approved_by: str | None = None
     approved_on: str | None = None
 
@@ -153,14 +152,15 @@ def describe(document: pikepdf.Pdf, report: Report, plan: AnnexPlan, edition: Ed
 
 def _section(section: Section, chapter: Chapter, first: int, last: int, labels: tuple[str, ...],
              project: Project) -> EmbeddedSection:
-    approval = {name: _plain(getattr(section, name, None))
-                for name in ("status", "approved_by", "approved_on")}
+    approval = section.approval
     return EmbeddedSection(
         slug=section.slug, title=section.title, chapter=chapter.number, chapter_title=chapter.title,
         source=_relative(section.path, project),
         sha256=hashlib.sha256(section.path.read_bytes()).hexdigest(),
         paragraphs=tuple(EmbeddedParagraph(p.line, p.text) for p in section.paragraphs),
-        first_page=first, last_page=last, page_labels=labels[first:last + 1], **approval)
+        first_page=first, last_page=last, page_labels=labels[first:last + 1],
+        status=approval.status.value, approved_by=approval.approved_by or None,
+        approved_on=approval.approved_on.isoformat() if approval.approved_on else None)
 
 
 def _annex(document: pikepdf.Pdf, annex: Annex, starts: dict[str, int], labels: tuple[str, ...],
@@ -212,17 +212,6 @@ def _relative(path: Path, project: Project) -> str:
         except ValueError:
             continue
     return path.as_posix()
-
-
-def _plain(value) -> str | None:
-    """Return a field value as JSON text: dates in ISO form, enums by value."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def source_revision(project: Project) -> str | None:

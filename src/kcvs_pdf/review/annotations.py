@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from contextlib import closing
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import pikepdf
 import pypdfium2
 
 from ..pdf.provenance import MARKUP_SUBTYPES, normalised_rect
+from ..pdf.watermark import remove_watermarks
 
 # Characters on either side of an annotation read to tell which paragraph it is in.
 CONTEXT_CHARS = 80
@@ -58,16 +60,28 @@ class Comment:
 
 def read_comments(path: Path) -> tuple[Comment, ...]:
     """Return every markup annotation of the PDF that is not a reply, with its replies attached."""
-    with pikepdf.open(path) as pdf, closing(pypdfium2.PdfDocument(path)) as document:
+    with pikepdf.open(path) as pdf:
         found = [(index, annotation) for index, page in enumerate(pdf.pages)
                  for annotation in page.get("/Annots", ())
                  if str(annotation.get("/Subtype", ""))[1:] in MARKUP_SUBTYPES]
         by_id = {annotation.objgen: annotation for _, annotation in found if annotation.objgen != (0, 0)}
         threads = _threads(found, by_id)
-        texts = _PageTexts(document)
         labels = tuple(str(page.label) for page in pdf.pages)
-        return tuple(_comment(index, labels[index], annotation, texts, threads.get(annotation.objgen, ()))
-                     for index, annotation in found if _parent(annotation, by_id) is None)
+        with closing(pypdfium2.PdfDocument(_without_watermarks(pdf, {index for index, _ in found}) or path)) \
+                as document:
+            texts = _PageTexts(document)
+            return tuple(_comment(index, labels[index], annotation, texts, threads.get(annotation.objgen, ()))
+                         for index, annotation in found if _parent(annotation, by_id) is None)
+
+
+def _without_watermarks(pdf: pikepdf.Pdf, pages: set[int]) -> bytes | None:
+    """Return pdf with no watermark on the pages given, None when they have none: a draft's text."""
+    removed = [remove_watermarks(pdf, pdf.pages[index]) for index in sorted(pages)]
+    if not any(removed):
+        return None
+    saved = io.BytesIO()
+    pdf.save(saved)
+    return saved.getvalue()
 
 
 def _parent(annotation: pikepdf.Dictionary, by_id: dict) -> pikepdf.Dictionary | None:

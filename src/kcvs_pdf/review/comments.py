@@ -87,7 +87,7 @@ def find_paragraph(paragraphs: tuple[EmbeddedParagraph, ...], comment: Comment) 
         return candidates[0]
     after = squash(comment.after)
     into = squash(comment.before) + after[:1]
-    scored = [(max(_longest(after, texts[p], prefix=True), _longest(into, texts[p], prefix=False)), p)
+    scored = [(max(longest_match(after, texts[p], prefix=True), longest_match(into, texts[p], prefix=False)), p)
               for p in candidates]
     best_score, best = max(scored, key=lambda item: item[0], default=(0, None))
     return best if best_score >= MIN_MATCH else None
@@ -98,8 +98,8 @@ def squash(text: str) -> str:
     return _SQUASHED.sub("", text).casefold()
 
 
-def _longest(text: str, paragraph: str, prefix: bool) -> int:
-    """Return the length of the longest prefix (or suffix) of text found in paragraph."""
+def longest_match(text: str, paragraph: str, prefix: bool) -> int:
+    """Return the length of the longest prefix (or suffix) of text found in paragraph, both squashed."""
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
