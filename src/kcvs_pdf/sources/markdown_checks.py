@@ -108,8 +108,9 @@ def _check_inline(token: Token, body: BodyFile, sources: Path, links: list[BodyL
 
 
 def _check_heading_levels(tokens: list[Token], body: BodyFile) -> None:
-    """Warn where a heading skips a level: screen readers navigate by them, and read a gap as
-    something missing. The section's title is the level above `#`."""
+    """Refuse a heading that skips a level: screen readers navigate by them and read a gap as
+    something missing, and PDF/UA-1 forbids it (veraPDF's 7.4.2-1), so a warning would leave a
+    PDF that claims what it is not. The section's title is the level above `#`."""
     level = 0
     for token in tokens:
         if token.type != "heading_open":
@@ -117,8 +118,8 @@ def _check_heading_levels(tokens: list[Token], body: BodyFile) -> None:
         written = int(token.tag[1])
         if written > level + 1:
             before = "the section title" if level == 0 else f"'{'#' * level}'"
-            body.warning(token.map[0], 1, f"this heading ('{'#' * written}') skips a level: after {before} "
-                         f"comes '{'#' * (level + 1)}'", "markdown.heading-skip")
+            body.error(token.map[0], 1, f"this heading ('{'#' * written}') skips a level: after {before} "
+                       f"comes '{'#' * (level + 1)}'", "markdown.heading-skip")
         level = written
 
 
