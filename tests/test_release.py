@@ -24,7 +24,6 @@ from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
 from pdfcheck import links, page_labels
 from pypdf import PdfReader
 from samples import pdfua_pdf, photo, served
-from test_budget import IMAGE_RULE
 
 from kcvs_pdf.pdf.placement import find_placements
 from kcvs_pdf.sources.revision import draft_stamp
@@ -103,8 +102,6 @@ def publish_project(root: Path, files: dict | None = None) -> Path:
         {ALFA_ANNEX: FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
     pdfua_pdf(project / "sources" / "annexes" / "beta eindrapport.pdf", pages=3)
     photo(project / "sources" / "sections" / "foto.jpg")
-    stylesheet = project / "layouts" / "default" / "style.css"
-    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + IMAGE_RULE, encoding="utf-8")
     return project
 
 
