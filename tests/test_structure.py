@@ -146,6 +146,7 @@ def test_untagged_annex_pages_are_artifacts_and_withdraw_the_claim(mixed):
 def test_a_bundle_of_tagged_annexes_passes_verapdf_and_an_untagged_annex_only_loses_the_claim(tagged, mixed):
     with_tagged, with_untagged = failed_rules(tagged["pdf"], mixed["pdf"])
     assert with_tagged == {}
+    assert failed_rules(tagged["pdf"], flavour="wcag") == [{}]
     # Untagged pages are artifacts: no content left unmarked. The one failure is the missing
     # PDF/UA identification: the bundle no longer claims what it is not.
     assert set(with_untagged) == {"5-1"}
