@@ -116,3 +116,12 @@ def test_an_internal_link_names_the_page_it_lands_on_and_footnote_links_their_no
     assert [text for text, page in described if not text.endswith(f", pagina {page}")] == []
     notes = sorted(text.rsplit(",", 1)[0] for text, _ in described if "oetnoot" in text)
     assert notes == ["Terug naar de tekst bij voetnoot 1", "Voetnoot 1"]
+
+
+def test_a_link_in_the_text_is_described_by_its_words_not_its_address(editions):
+    with pikepdf.open(editions["web"]) as pdf:
+        described = {str(annotation.A.URI): str(annotation.Contents) for page in pdf.pages
+                     for annotation in page.get("/Annots", ()) if "/A" in annotation}
+    assert described["https://www.example.org/stadsmonitor"] == "de website van het kenniscentrum"
+    assert described["https://www.example.org/energiedelen"] == "de projectpagina"
+    assert [uri for uri, words in described.items() if words == uri] == []

@@ -88,6 +88,8 @@ class BodyLink:
     url: str
     line: int
     column: int
+    text: str = ""
+    """The link's words, which a screen reader says for it."""
 
 
 @dataclass(frozen=True)
