@@ -193,7 +193,7 @@ def test_clashing_role_names_class_names_and_ids_are_renamed_in_the_annex_only()
     report = tagged_pdf(ids=("intro",))
     annex = tagged_pdf(roles={"/Heading": "/P", "/Sect": "/Div", "/Custom": "/Sect"},
                        classes={"/red": Dictionary(O=Name.Layout, Color=Array([0, 0, 1]))}, ids=("intro",))
-    assert append_annex(report, annex, report.pages[0], "Bijlage 1: Test")
+    assert append_annex(report, annex, report.pages[0], "Bijlage 1: Test", "niet toegankelijk")
     tree = report.Root.StructTreeRoot
     assert {key: str(value) for key, value in tree.RoleMap.items()} == {
         "/Heading": "/H1", "/Heading.1": "/P", "/Sect.1": "/Div", "/Custom": "/Sect.1"}
@@ -211,7 +211,7 @@ def test_clashing_role_names_class_names_and_ids_are_renamed_in_the_annex_only()
 
 def test_annex_numbers_follow_the_reports():
     report, annex = tagged_pdf(page_count=2), tagged_pdf(page_count=3, widget=True)
-    append_annex(report, annex, report.pages[1], "Bijlage 1: Test")
+    append_annex(report, annex, report.pages[1], "Bijlage 1: Test", "niet toegankelijk")
     keys = [page.StructParents for page in report.pages]
     assert keys == [0, 1, 2, 3, 4]
     assert report.pages[2].Annots[0].StructParent == 5
@@ -223,7 +223,8 @@ def test_annex_numbers_follow_the_reports():
 def test_form_fields_keep_their_structure_when_their_names_clash():
     report = tagged_pdf()
     for number in (1, 2):
-        append_annex(report, tagged_pdf(widget=True), report.pages[0], f"Bijlage {number}: Formulier")
+        append_annex(report, tagged_pdf(widget=True), report.pages[0], f"Bijlage {number}: Formulier",
+                     "niet toegankelijk")
     parents = NumberTree(report.Root.StructTreeRoot.ParentTree)
     widgets = [report.pages[index].Annots[0] for index in (1, 2)]
     assert len({str(field.T) for field in report.Root.AcroForm.Fields}) == 2
