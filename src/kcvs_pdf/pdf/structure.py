@@ -253,11 +253,32 @@ def _relink_annotations(tree: Dictionary, pages: list[Page]) -> None:
 
 
 def _mark_artifacts(pdf: pikepdf.Pdf, pages: list[Page]) -> None:
-    """Wrap each page's content in one artifact, leaving the content streams themselves alone."""
-    opening, closing = pdf.make_stream(b"/Artifact BMC\n"), pdf.make_stream(b"\nEMC\n")
+    """Wrap each page's content in one artifact, leaving the content streams themselves alone.
+
+    Marked content the annex opens and never closes (a scanner's raster strips, each opened
+    with BDC) is closed first: otherwise the artifact's EMC closes the last of them, the
+    artifact stays open, and validators read everything after it as untagged content.
+    """
+    opening = pdf.make_stream(b"/Artifact BMC\n")
+    closings: dict[int, Stream] = {}
     for page in pages:
+        unclosed = _unclosed_marks(page)
+        if unclosed not in closings:
+            closings[unclosed] = pdf.make_stream(b"\n" + b"EMC\n" * (unclosed + 1))
         page.contents_add(opening, prepend=True)
-        page.contents_add(closing)
+        page.contents_add(closings[unclosed])
+
+
+def _unclosed_marks(page: Page) -> int:
+    """Return how many marked-content sequences page's content leaves open at its end."""
+    depth = 0
+    try:
+        operators = pikepdf.parse_content_stream(page, "BDC BMC EMC")
+    except pikepdf.PdfError:
+        return 0  # content qpdf cannot parse: nothing to count, the artifact closes as before
+    for _, operator in operators:
+        depth = max(depth + (-1 if str(operator) == "EMC" else 1), 0)
+    return depth
 
 
 def _place_after(tree: Dictionary, section: Dictionary, divider: Page) -> None:
