@@ -1,4 +1,5 @@
-"""Every edition's report pages pass veraPDF's PDF/UA-1 and WCAG 2.2 machine checks.
+"""Every edition's report pages pass veraPDF's PDF/UA-1 and WCAG 2.2 machine checks, with
+everything an author may write in a section.
 
 veraPDF (../shared/tools/verapdf) runs on Java and takes seconds a file, so the editions of the
 fixture report are built and validated once for the module; without Java the tests skip.
@@ -13,10 +14,49 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import REPO, ROOTS, run_cli
+from pikepdf import NameTree
+from PIL import Image
+from samples import photo
 from verapdf import failed_rules
 
 EDITIONS = {"web": "proefverslag-2031-web.pdf", "full": "proefverslag-2031.pdf",
             "draft": "proefverslag-2031-concept.pdf"}
+# Everything an author may write that the tagging has to get right: a figure and a decorative
+# picture, headings, a numbered list with a nested one, a loose list (its items hold paragraphs,
+# as a footnote does), a table, a quote with a link and a footnote.
+RICH_BODY = """\
+Een proefproject in twee steden onderzocht hoe bewoners zonnestroom van het dak kunnen delen.
+
+![decoratief](rand.png)
+
+![Foto van een dak met zonnepanelen](dak.jpg "Het dak van het eerste proefgebouw.")
+
+# Aanpak
+
+De bewoners werkten in twee stappen[^1]:
+
+1. een inventaris van de daken
+2. een verdeelsleutel
+   - per appartement
+   - per gebouw
+
+Wat de steden leerden:
+
+- de netbeheerder vroeg een meter per gebouw
+
+- een vereniging van mede-eigenaars beslist mee
+
+## Resultaat
+
+| Gebouw | Bewoners | Besparing |
+|:-------|---------:|----------:|
+| Noord  |       24 |      12 % |
+| Zuid   |       31 |      15 % |
+
+> Wij delen nu de stroom van ons eigen dak, zegt een bewoner op [de projectpagina](https://www.example.org/energiedelen).
+
+[^1]: Volgens het projectplan van 2031.
+"""
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +64,11 @@ def editions(tmp_path_factory) -> dict[str, Path]:
     project = tmp_path_factory.mktemp("a11y") / "project"
     shutil.copytree(ROOTS / "report", project)
     shutil.copytree(REPO / "layouts", project / "layouts")
+    sections = project / "sources" / "sections"
+    rich = sections / "05-energiedelen.md"
+    rich.write_text(rich.read_text().split("---\n\n")[0] + "---\n\n" + RICH_BODY)
+    photo(sections / "dak.jpg", size=(900, 600))
+    Image.new("RGB", (600, 30), (232, 163, 61)).save(sections / "rand.png")
     for edition in ("web", "full"):
         result = run_cli(project, "build", "--edition", edition)
         assert result.exit_code == 0, result.output
@@ -59,3 +104,24 @@ def test_internal_links_say_where_they_lead_in_words(editions):
                      if annotation.get("/Subtype") == pikepdf.Name.Link and "/Dest" in annotation]
     assert described and all(re.fullmatch(r".+, pagina \d+", text) for text in described), described
     assert "Werkgroep Stadsmonitor, pagina 5" in described and "Hoofdstuk 1: Gegevens en digitalisering, pagina 4" in described
+
+
+def test_an_internal_link_names_the_page_it_lands_on_and_footnote_links_their_note(editions):
+    with pikepdf.open(editions["web"]) as pdf:
+        pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        lands_on = {str(name): pages[destination[0].objgen] + 1
+                    for name, destination in NameTree(pdf.Root.Names.Dests).items()}
+        described = [(str(annotation.Contents), lands_on[str(annotation.Dest)]) for page in pdf.pages
+                     for annotation in page.get("/Annots", ()) if "/Dest" in annotation]
+    assert [text for text, page in described if not text.endswith(f", pagina {page}")] == []
+    notes = sorted(text.rsplit(",", 1)[0] for text, _ in described if "oetnoot" in text)
+    assert notes == ["Terug naar de tekst bij voetnoot 1", "Voetnoot 1"]
+
+
+def test_a_link_in_the_text_is_described_by_its_words_not_its_address(editions):
+    with pikepdf.open(editions["web"]) as pdf:
+        described = {str(annotation.A.URI): str(annotation.Contents) for page in pdf.pages
+                     for annotation in page.get("/Annots", ()) if "/A" in annotation}
+    assert described["https://www.example.org/stadsmonitor"] == "de website van het kenniscentrum"
+    assert described["https://www.example.org/energiedelen"] == "de projectpagina"
+    assert [uri for uri, words in described.items() if words == uri] == []

@@ -18,19 +18,13 @@ from kcvs_pdf.errors import Diagnostics
 from kcvs_pdf.model import Edition
 from kcvs_pdf.sources.load import load_report
 
-# The layout on the markdown-features branch sizes images to the text column; until it is merged,
-# these projects add the rule themselves so that a photo prints at a known size.
-IMAGE_RULE = "\n.section-body img { max-width: 100%; max-height: 170mm; }\n"
 WITH_PHOTO = ALFA + "\n![Foto van de jaarvergadering](foto.jpg)\n"
 
 
 def budget_project(root, budget: str, annexes=None, **files):
-    project = make_project(root, {"sources/report.yaml": REPORT_YAML.replace(
+    return make_project(root, {"sources/report.yaml": REPORT_YAML.replace(
         'website: "https://www.example.org"\n', f'website: "https://www.example.org"\n{budget}\n'), **files},
         annexes)
-    stylesheet = project / "layouts" / "default" / "style.css"
-    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + IMAGE_RULE, encoding="utf-8")
-    return project
 
 
 def test_budgets_are_read_in_decimal_units_with_a_point_or_a_comma(tmp_path):

@@ -376,8 +376,8 @@ def test_footnote_references_and_notes_link_to_each_other(pdf_path, section_page
 def test_headings_sit_under_the_section_title_and_may_not_skip_a_level(tmp_path):
     body, diagnostics = render("# Aanpak\n\nTekst.\n\n### Details\n\nMeer.\n\n## Resultaat\n", tmp_path)
     assert "<h3>Aanpak</h3>" in body.html and "<h5>Details</h5>" in body.html and "<h4>Resultaat</h4>" in body.html
-    assert [(d.line, d.code) for d in diagnostics.warnings] == [(9, "markdown.heading-skip")]
-    assert "after '#' comes '##'" in diagnostics.warnings[0].message
+    assert [(d.line, d.code) for d in diagnostics.errors] == [(9, "markdown.heading-skip")]
+    assert "after '#' comes '##'" in diagnostics.errors[0].message
 
 
 def test_a_link_whose_text_is_its_address_is_a_located_warning(tmp_path):

@@ -24,7 +24,6 @@ from conftest import FIXTURE_ANNEXES, REPORT_YAML, make_project, run_cli
 from pdfcheck import links, page_labels
 from pypdf import PdfReader
 from samples import pdfua_pdf, photo, served
-from test_budget import IMAGE_RULE
 
 from kcvs_pdf.pdf.placement import find_placements
 from kcvs_pdf.sources.revision import draft_stamp
@@ -103,8 +102,6 @@ def publish_project(root: Path, files: dict | None = None) -> Path:
         {ALFA_ANNEX: FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
     pdfua_pdf(project / "sources" / "annexes" / "beta eindrapport.pdf", pages=3)
     photo(project / "sources" / "sections" / "foto.jpg")
-    stylesheet = project / "layouts" / "default" / "style.css"
-    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + IMAGE_RULE, encoding="utf-8")
     return project
 
 
@@ -216,8 +213,17 @@ def test_the_web_edition_stays_within_its_budget_with_a_3000_by_2000_photo(publi
     with pikepdf.open(web) as pdf:
         (placement,) = find_placements(pdf)
     assert placement.pixels[0] < 3000 and 300 <= placement.dpi < 301
-    assert re.search(r"^testverslag-2023-web\.pdf: 6 pages, 0\.\d MB \(budget 1\.0 MB\)$", published.output,
-                     re.MULTILINE)
+    assert re.search(r"^testverslag-2023-web\.pdf: 6 pages, 0\.\d MB \(budget 1\.0 MB\), claims PDF/UA-1$",
+                     published.output, re.MULTILINE)
+
+
+def test_publish_says_which_edition_claims_pdf_ua_1_and_why_the_full_one_does_not(published):
+    lines = published.output.splitlines()
+    # Both annexes are untagged (the second only claims PDF/UA in its metadata): 4 + 3 pages.
+    assert "testverslag-2023.pdf: 7 of 7 annex pages carry no tags: marked as not accessible, so the PDF " \
+        "does not claim PDF/UA-1" in lines
+    summaries = [line for line in lines if re.match(r"testverslag-2023(-web)?\.pdf: \d+ pages", line)]
+    assert [line.endswith(", claims PDF/UA-1") for line in summaries] == [False, True]
 
 
 def landing_document(published: Published):

@@ -13,6 +13,7 @@ from verapdf import failed_rules
 from kcvs_pdf.pdf.structure import append_annex, is_tagged
 
 TAGGED = CORPUS / "tagged-pdf-ua-1.pdf"
+SCAN = CORPUS / "scanned-image-only-raster.pdf"
 
 
 def build_with(root: Path, annexes: list[Path]) -> dict:
@@ -34,7 +35,9 @@ def tagged(tmp_path_factory):
 def mixed(tmp_path_factory):
     if not TAGGED.is_file():
         pytest.skip("tagged-pdf-ua-1.pdf is only in ../shared/annex-corpus/")
-    return build_with(tmp_path_factory.mktemp("mixed"), [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", TAGGED, TAGGED])
+    # The scan's raster strips each open marked content and never close it.
+    return build_with(tmp_path_factory.mktemp("mixed"), [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", TAGGED, TAGGED,
+                                                         SCAN])
 
 
 def annex_pages(pdf: pikepdf.Pdf, number: int) -> list[int]:
@@ -128,7 +131,7 @@ def test_a_bundle_of_tagged_annexes_keeps_the_pdf_ua_claim(tagged):
 
 
 def test_untagged_annex_pages_are_artifacts_and_withdraw_the_claim(mixed):
-    assert "4 of 6 annex pages carry no tags: marked as not accessible, so the PDF does not claim " \
+    assert "5 of 7 annex pages carry no tags: marked as not accessible, so the PDF does not claim " \
         "PDF/UA-1" in mixed["output"]
     assert "claims PDF/UA-1" not in mixed["output"]
     with pikepdf.open(mixed["pdf"]) as pdf:
@@ -140,12 +143,15 @@ def test_untagged_annex_pages_are_artifacts_and_withdraw_the_claim(mixed):
             assert "/StructParents" not in page.obj
         section = annex_section(pdf, "Bijlage 1: Sectie 1")
         assert section.Alt == "Bijlage 1: Sectie 1 (niet toegankelijk gemaakt)" and "/K" not in section
+        (scan,) = annex_pages(pdf, 4)
+        assert pdf.pages[scan].Contents[-1].read_bytes() == b"\n" + b"EMC\n" * 416
         assert annex_section(pdf, "Bijlage 2: Sectie 2").S == Name.Sect
 
 
 def test_a_bundle_of_tagged_annexes_passes_verapdf_and_an_untagged_annex_only_loses_the_claim(tagged, mixed):
     with_tagged, with_untagged = failed_rules(tagged["pdf"], mixed["pdf"])
     assert with_tagged == {}
+    assert failed_rules(tagged["pdf"], flavour="wcag") == [{}]
     # Untagged pages are artifacts: no content left unmarked. The one failure is the missing
     # PDF/UA identification: the bundle no longer claims what it is not.
     assert set(with_untagged) == {"5-1"}
@@ -188,11 +194,23 @@ def tagged_pdf(page_count: int = 1, roles: dict | None = None, classes: dict | N
     return pdf
 
 
+def test_marked_content_an_untagged_annex_leaves_open_is_closed_inside_its_artifact():
+    report, annex = tagged_pdf(), pikepdf.new()
+    annex.add_blank_page()
+    annex.pages[0].Contents = annex.make_stream(b"/P <</MCID 0>> BDC 0 0 m 9 9 l S /Span <</MCID 1>> BDC 1 1 m S")
+    assert not append_annex(report, annex, report.pages[0], "Bijlage 1: Scan", "niet toegankelijk")
+    depths, depth = [], 0
+    for _, operator in pikepdf.parse_content_stream(report.pages[1], "BDC BMC EMC"):
+        depth += -1 if str(operator) == "EMC" else 1
+        depths.append(depth)
+    assert depths == [1, 2, 3, 2, 1, 0], "the artifact holds the annex's marks and ends with the page"
+
+
 def test_clashing_role_names_class_names_and_ids_are_renamed_in_the_annex_only():
     report = tagged_pdf(ids=("intro",))
     annex = tagged_pdf(roles={"/Heading": "/P", "/Sect": "/Div", "/Custom": "/Sect"},
                        classes={"/red": Dictionary(O=Name.Layout, Color=Array([0, 0, 1]))}, ids=("intro",))
-    assert append_annex(report, annex, report.pages[0], "Bijlage 1: Test")
+    assert append_annex(report, annex, report.pages[0], "Bijlage 1: Test", "niet toegankelijk")
     tree = report.Root.StructTreeRoot
     assert {key: str(value) for key, value in tree.RoleMap.items()} == {
         "/Heading": "/H1", "/Heading.1": "/P", "/Sect.1": "/Div", "/Custom": "/Sect.1"}
@@ -210,7 +228,7 @@ def test_clashing_role_names_class_names_and_ids_are_renamed_in_the_annex_only()
 
 def test_annex_numbers_follow_the_reports():
     report, annex = tagged_pdf(page_count=2), tagged_pdf(page_count=3, widget=True)
-    append_annex(report, annex, report.pages[1], "Bijlage 1: Test")
+    append_annex(report, annex, report.pages[1], "Bijlage 1: Test", "niet toegankelijk")
     keys = [page.StructParents for page in report.pages]
     assert keys == [0, 1, 2, 3, 4]
     assert report.pages[2].Annots[0].StructParent == 5
@@ -222,7 +240,8 @@ def test_annex_numbers_follow_the_reports():
 def test_form_fields_keep_their_structure_when_their_names_clash():
     report = tagged_pdf()
     for number in (1, 2):
-        append_annex(report, tagged_pdf(widget=True), report.pages[0], f"Bijlage {number}: Formulier")
+        append_annex(report, tagged_pdf(widget=True), report.pages[0], f"Bijlage {number}: Formulier",
+                     "niet toegankelijk")
     parents = NumberTree(report.Root.StructTreeRoot.ParentTree)
     widgets = [report.pages[index].Annots[0] for index in (1, 2)]
     assert len({str(field.T) for field in report.Root.AcroForm.Fields}) == 2

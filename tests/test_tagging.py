@@ -68,3 +68,25 @@ def test_a_reference_to_an_annotation_that_is_gone_is_dropped():
     document.Root.StructTreeRoot = tree
     make_accessible(document, {})
     assert list(kids(paragraph)) == []
+
+
+def test_a_list_items_paragraphs_go_into_its_body_beside_its_label():
+    document = pikepdf.new()
+    document.add_blank_page()
+    page = document.pages[0].obj
+    tree = document.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    item = document.make_indirect(Dictionary(Type=Name.StructElem, S=Name.LI, P=tree, Pg=page))
+    label = document.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Lbl, P=item, Pg=page, K=Array([0])))
+    first, second = (document.make_indirect(Dictionary(Type=Name.StructElem, S=Name.P, P=item, Pg=page, K=Array([n])))
+                     for n in (1, 2))
+    item.K = Array([label, first, 3, second])
+    tree.K = Array([item])
+    document.Root.StructTreeRoot = tree
+    make_accessible(document, {})
+    assert [kid.S for kid in kids(item)] == [Name.Lbl, Name.LBody]
+    body = kids(item)[1]
+    assert [kid.objgen if is_element(kid) else kid for kid in kids(body)] == [first.objgen, 3, second.objgen]
+    assert body.P.objgen == item.objgen and first.P.objgen == second.P.objgen == body.objgen
+    assert body.Pg.objgen == page.objgen
+    parents = NumberTree(tree.ParentTree)[document.pages[0].StructParents]
+    assert [element.objgen for element in parents] == [label.objgen, first.objgen, second.objgen, body.objgen]

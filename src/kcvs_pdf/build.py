@@ -128,7 +128,7 @@ def build_checked(project: Project, checked: Checked, edition: Edition, diagnost
     with ExitStack() as open_files:
         pdf = open_files.enter_context(pikepdf.open(io.BytesIO(rendered.pdf)))
         make_accessible(pdf, link_descriptions(report, plan, labels, rendered.anchors))
-        bundled = bundle(pdf, rendered, plan, labels["annexes"], labels["annex"], diagnostics, open_files)
+        bundled = bundle(pdf, rendered, plan, labels, diagnostics, open_files)
         if mark is not None:
             watermark(pdf, mark.pdf)
         embed(pdf, report, plan, edition, project)

@@ -70,12 +70,26 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Footnote:
+    """A note under a section's text, and where the text refers to it."""
+
+    number: int
+    """As printed, counted per section."""
+    note: str
+    """Id of the note, where its number in the text links to."""
+    reference: str
+    """Id of the note's first reference in the text, where the note links back to."""
+
+
+@dataclass(frozen=True)
 class BodyLink:
     """A link written in the body text, where it stands in the file."""
 
     url: str
     line: int
     column: int
+    text: str = ""
+    """The link's words, which a screen reader says for it."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,8 @@ class Section:
     """Review state; a section that says nothing is a concept."""
     anchors: tuple[str, ...] = ()
     """Ids its body defines besides the section's own (footnotes), for links `#id`."""
+    footnotes: tuple[Footnote, ...] = ()
+    """Its notes, for the words their links are read as."""
 
     @property
     def body_text(self) -> str:

@@ -15,12 +15,14 @@ from ..model import BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
     RENDER_TIMEOUT_OPTION,
+    claim,
     print_diagnostics,
     print_resampled,
     project_from,
     project_options,
     shown,
     terminate_as_interrupt,
+    untagged_note,
     weight,
 )
 
@@ -62,7 +64,7 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     result, warnings = _build(project, Edition(edition), strict)
     notes = (*warnings, *_notes(project, result))
     summary = f"{result.page_count} pages, {weight(result)}, {len(result.annexes.bundled)} annex(es) bundled" \
-              f"{', claims PDF/UA-1' if result.claims_pdf_ua else ''}"
+              f"{claim(result)}"
     cache.remember(project, Edition(edition), cache.CachedBuild(
         key, str(result.path), hashlib.sha256(result.path.read_bytes()).hexdigest(), result.page_count,
         summary, notes))
@@ -109,9 +111,8 @@ def _notes(project: Project, result: BuildResult) -> tuple[str, ...]:
     if result.annexes.missing:
         notes.append(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
                      "listed as online in the table of contents (--strict makes this an error)")
-    if result.untagged_annex_pages:
-        notes.append(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
-                     "tags: marked as not accessible, so the PDF does not claim PDF/UA-1")
+    if untagged := untagged_note(result):
+        notes.append(untagged)
     for note in notes:
         click.echo(note, err=True)
     return tuple(notes)

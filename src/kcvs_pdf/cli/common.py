@@ -178,6 +178,19 @@ def weight(result: BuildResult) -> str:
     return f"{megabytes(result.size_bytes)} ({verdict} {megabytes(result.size.limit)})"
 
 
+def claim(result: BuildResult) -> str:
+    """Return the summary's words on a PDF's PDF/UA-1 claim (none when it makes none)."""
+    return ", claims PDF/UA-1" if result.claims_pdf_ua else ""
+
+
+def untagged_note(result: BuildResult) -> str | None:
+    """Return why a PDF with untagged annex pages makes no PDF/UA-1 claim, or None."""
+    if not result.untagged_annex_pages:
+        return None
+    return (f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no tags: "
+            "marked as not accessible, so the PDF does not claim PDF/UA-1")
+
+
 def print_resampled(result: BuildResult) -> None:
     from ..pdf.images import PRINT_DPI
     from ..release.budget import megabytes

@@ -15,12 +15,14 @@ from ..release.manifest import CHECKSUMS, MANIFEST
 from .common import (
     EXIT_FAILED,
     RENDER_TIMEOUT_OPTION,
+    claim,
     print_diagnostics,
     print_resampled,
     project_from,
     project_options,
     shown,
     terminate_as_interrupt,
+    untagged_note,
     weight,
 )
 
@@ -61,7 +63,9 @@ def publish(sources: Path, layout: Path, strict: bool, render_timeout: float) ->
     print_diagnostics(diagnostics)
     for result in (release.full, release.web):
         print_resampled(result)
-        click.echo(f"{result.path.name}: {result.page_count} pages, {weight(result)}", err=True)
+        if untagged := untagged_note(result):
+            click.echo(f"{result.path.name}: {untagged}", err=True)
+        click.echo(f"{result.path.name}: {result.page_count} pages, {weight(result)}{claim(result)}", err=True)
     total = sum(file.size for file in release.files)
     click.echo(f"Wrote {shown(release.folder)}/: {len(release.files)} files (+ {CHECKSUMS}, {MANIFEST}), "
                f"{megabytes(total)}, {time.monotonic() - started:.1f} s")

@@ -174,11 +174,17 @@ def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
                       anchors: dict[str, int]) -> dict[str, str]:
     """Return the words a screen reader says for each link target: where the link leads.
 
-    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"); calls to action get
-    their label; `anchors` gives the 0-based page of each id in the rendered report.
+    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"), footnotes and the
+    way back from them their number and page ("Voetnoot 1, pagina 10"); calls to action get
+    their label, other links in the text their words (the first ones written, for a URL linked
+    twice); `anchors` gives the 0-based page of each id in the rendered report.
     """
     page = labels["page"]
     words = {link.url: link.label.capitalize() for section in report.sections for link in section.links}
+    for note in (note for section in report.sections for note in section.footnotes):
+        for target, label in ((note.note, labels["footnote"]), (note.reference, labels["footnote_return"])):
+            if target in anchors:
+                words[f"#{target}"] = f"{label.format(number=note.number)}, {page} {anchors[target] + 1}"
     for chapter in report.chapters:
         target = f"chapter-{chapter.number}"
         if target in anchors:
@@ -189,6 +195,9 @@ def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
                 words[f"#{section.slug}"] = f"{section.title}, {page} {anchors[section.slug] + 1}"
     for annex in annexes.bundled:
         words[f"#{annex.anchor}"] = f"{labels['annex']} {annex.number}: {annex.title}, {page} {annex.first_label}"
+    # A link in the text says what its words say, unless the report knows its target better.
+    for link in (link for section in report.sections for link in section.web_links if link.text):
+        words.setdefault(link.url, link.text)
     return words
 
 

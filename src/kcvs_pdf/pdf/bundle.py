@@ -10,6 +10,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
 
 from ..errors import Diagnostics
+from ..layout.labels import Labels
 from ..model import Annex, AnnexPlan, RenderedReport
 from .structure import append_annex
 
@@ -24,9 +25,9 @@ class Bundled:
     """Whether the PDF's metadata claims PDF/UA-1 (withdrawn when an annex page is untagged)."""
 
 
-def bundle(pdf: pikepdf.Pdf, rendered: RenderedReport, annexes: AnnexPlan, annexes_label: str,
-           annex_label: str, diagnostics: Diagnostics, open_files: ExitStack) -> Bundled:
-    """Append each bundled annex to pdf, the rendered report, after its divider page.
+def bundle(pdf: pikepdf.Pdf, rendered: RenderedReport, annexes: AnnexPlan, labels: Labels,
+           diagnostics: Diagnostics, open_files: ExitStack) -> Bundled:
+    """Append each bundled annex to pdf, the rendered report, after its divider page, named with `labels`.
 
     Annex files are opened on `open_files` and must stay open until pdf is saved: qpdf copies
     their streams lazily, so no annex is ever held decoded in memory.
@@ -38,13 +39,15 @@ def bundle(pdf: pikepdf.Pdf, rendered: RenderedReport, annexes: AnnexPlan, annex
         if dividers else []
     if dividers:
         del pdf.pages[rendered.divider_pages[0]:]
+    annexes_label, annex_label = labels["annexes"], labels["annex"]
     starts, outlines, untagged = [], [], 0
     for annex, divider in zip(bundled, dividers, strict=True):
         with _warnings_as_diagnostics(annex, diagnostics):
             source = open_files.enter_context(pikepdf.open(annex.path))
             pdf.pages.append(divider)
             starts.append(len(pdf.pages))
-            if not append_annex(pdf, source, divider, f"{annex_label} {annex.number}: {annex.title}"):
+            if not append_annex(pdf, source, divider, f"{annex_label} {annex.number}: {annex.title}",
+                                labels["annex_untagged"]):
                 untagged += annex.page_count
             outlines.append(_outline_entries(source))
         _point_destination(pdf, annex.anchor, pdf.pages[starts[-1]])

@@ -12,9 +12,6 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Page, Stream, String
 
-UNTAGGED_NOTE = "niet toegankelijk gemaakt"
-"""Said of an untagged annex in its alternate text (the report's language, Dutch)."""
-
 _STANDARD_TYPES = frozenset(f"/{name}" for name in (
     "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 H2 H3 H4 "
     "H5 H6 L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note Reference BibEntry Code "
@@ -29,8 +26,12 @@ def is_tagged(pdf: pikepdf.Pdf) -> bool:
             and isinstance(marks, Dictionary) and marks.get("/Marked") is True)
 
 
-def append_annex(pdf: pikepdf.Pdf, source: pikepdf.Pdf, divider: Page, title: str) -> bool:
-    """Append source's pages to pdf, their tags placed after divider's; return whether they are tagged."""
+def append_annex(pdf: pikepdf.Pdf, source: pikepdf.Pdf, divider: Page, title: str, untagged_note: str) -> bool:
+    """Append source's pages to pdf, their tags placed after divider's; return whether they are tagged.
+
+    An untagged annex is one element titled `title`, whose alternate text adds `untagged_note`
+    (e.g. "niet toegankelijk gemaakt"), over pages that are artifacts.
+    """
     tree = pdf.Root.get("/StructTreeRoot")
     tagged = is_tagged(source)
     first = len(pdf.pages)
@@ -47,7 +48,7 @@ def append_annex(pdf: pikepdf.Pdf, source: pikepdf.Pdf, divider: Page, title: st
         _relink_annotations(tree, pdf.pages[first:])
     else:
         section = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Sect, T=String(title),
-                                               Alt=String(f"{title} ({UNTAGGED_NOTE})")))
+                                               Alt=String(f"{title} ({untagged_note})")))
         _mark_artifacts(pdf, pdf.pages[first:])
     _place_after(tree, section, divider)
     return tagged
@@ -252,11 +253,32 @@ def _relink_annotations(tree: Dictionary, pages: list[Page]) -> None:
 
 
 def _mark_artifacts(pdf: pikepdf.Pdf, pages: list[Page]) -> None:
-    """Wrap each page's content in one artifact, leaving the content streams themselves alone."""
-    opening, closing = pdf.make_stream(b"/Artifact BMC\n"), pdf.make_stream(b"\nEMC\n")
+    """Wrap each page's content in one artifact, leaving the content streams themselves alone.
+
+    Marked content the annex opens and never closes (a scanner's raster strips, each opened
+    with BDC) is closed first: otherwise the artifact's EMC closes the last of them, the
+    artifact stays open, and validators read everything after it as untagged content.
+    """
+    opening = pdf.make_stream(b"/Artifact BMC\n")
+    closings: dict[int, Stream] = {}
     for page in pages:
+        unclosed = _unclosed_marks(page)
+        if unclosed not in closings:
+            closings[unclosed] = pdf.make_stream(b"\n" + b"EMC\n" * (unclosed + 1))
         page.contents_add(opening, prepend=True)
-        page.contents_add(closing)
+        page.contents_add(closings[unclosed])
+
+
+def _unclosed_marks(page: Page) -> int:
+    """Return how many marked-content sequences page's content leaves open at its end."""
+    depth = 0
+    try:
+        operators = pikepdf.parse_content_stream(page, "BDC BMC EMC")
+    except pikepdf.PdfError:
+        return 0  # content qpdf cannot parse: nothing to count, the artifact closes as before
+    for _, operator in operators:
+        depth = max(depth + (-1 if str(operator) == "EMC" else 1), 0)
+    return depth
 
 
 def _place_after(tree: Dictionary, section: Dictionary, divider: Page) -> None:

@@ -2,20 +2,23 @@
 
 WeasyPrint tags the document, but leaves link annotations under Span and NonStruct elements,
 nests a Link in a Link for a link's pseudo-element, wraps every line of text in a Span without
-meaning, and describes links by their target ("annex-4"). This step moves each link annotation
-into its Link element, lets meaningless Spans dissolve into their parent, describes internal
-links in words, and rebuilds the ParentTree from the result.
+meaning, puts a list item's paragraphs beside its label instead of in its body, and describes
+links by their target ("annex-4"). This step moves each link annotation into its Link element,
+lets meaningless Spans dissolve into their parent, gathers a list item's content in its LBody,
+describes internal links in words, and rebuilds the ParentTree from the result.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import groupby
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 _LINK, _SPAN = Name("/Link"), Name("/Span")
+_LIST_ITEM, _LABEL, _LIST_BODY = Name("/LI"), Name("/Lbl"), Name("/LBody")
 _MARKED = re.compile(rb"/[^\s/<>\[\]()]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 _ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 # Attributes that give a Span meaning of its own; WeasyPrint sets none, but keep any that appear.
@@ -32,7 +35,7 @@ def make_accessible(document: pikepdf.Pdf, describe: Mapping[str, str]) -> None:
     if tree is not None:
         # Children first, so a parent lifts children that are already tidy.
         for element in reversed(_elements(tree)):
-            _tidy(element)
+            _tidy(document, element)
         rebuild_parent_tree(document)
     _describe_links(document, describe)
 
@@ -60,8 +63,9 @@ def _elements(tree: Dictionary) -> list[Dictionary]:
     return found
 
 
-def _tidy(element: Dictionary) -> None:
-    """Rewrite element's children: links into Link elements, meaningless Spans dissolved."""
+def _tidy(document: pikepdf.Pdf, element: Dictionary) -> None:
+    """Rewrite element's children: links into Link elements, meaningless Spans dissolved, a list
+    item's content in its body."""
     changed, result = False, []
     for kid in kids(element):
         if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR and not _is_objr(kid):
@@ -76,6 +80,9 @@ def _tidy(element: Dictionary) -> None:
             element.S = _LINK
         else:
             result = _wrap_link_annotations(element, result)
+        changed = True
+    if element.get("/S") == _LIST_ITEM and not all(_is_list_part(kid) for kid in result):
+        result = _with_list_body(document, element, result)
         changed = True
     if changed:
         element.K = Array(result)
@@ -121,6 +128,28 @@ def _wrap_link_annotations(element: Dictionary, children: list) -> list:
             kid = Dictionary(Type=Name.StructElem, S=_LINK, P=element, K=Array([kid]))
         wrapped.append(kid)
     return wrapped
+
+
+def _is_list_part(kid) -> bool:
+    return is_element(kid) and kid.S in (_LABEL, _LIST_BODY)
+
+
+def _with_list_body(document: pikepdf.Pdf, item: Dictionary, children: list) -> list:
+    """Return an LI's children as Lbl and LBody only (PDF/UA-1 7.2): WeasyPrint tags an item that
+    holds paragraphs (a footnote, a loose list's item) as its label beside those paragraphs."""
+    result = []
+    for kept, run in groupby(children, key=_is_list_part):
+        if kept:
+            result.extend(run)
+            continue
+        body = document.make_indirect(Dictionary(Type=Name.StructElem, S=_LIST_BODY, P=item, K=Array(run)))
+        if "/Pg" in item:
+            body.Pg = item.Pg  # a bare MCID in /K is on the page of the element that holds it
+        for kid in body.K:
+            if is_element(kid):
+                kid.P = body
+        result.append(body)
+    return result
 
 
 def rebuild_parent_tree(document: pikepdf.Pdf) -> None:

@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..errors import Diagnostics
-from ..model import BodyLink, Paragraph
+from ..model import BodyLink, Footnote, Paragraph
 from .markdown_checks import BodyFile, check_body
 
 __all__ = ["MarkdownBody", "render_markdown"]
@@ -35,6 +35,7 @@ class MarkdownBody:
     links: tuple[BodyLink, ...]
     anchors: tuple[str, ...] = ()
     """Ids the body defines: its footnotes and the references to them."""
+    footnotes: tuple[Footnote, ...] = ()
 
     @property
     def text(self) -> str:
@@ -58,7 +59,8 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     tokens = _with_figures(tokens)
     html = parser.renderer.render(tokens, parser.options, {"id_prefix": escapeHtml(id_prefix)})
     return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=links,
-                        anchors=_anchors(tokens, escapeHtml(id_prefix)))
+                        anchors=_anchors(tokens, escapeHtml(id_prefix)),
+                        footnotes=_footnotes(tokens, escapeHtml(id_prefix)))
 
 
 def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:
@@ -70,6 +72,11 @@ def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:
         ids.extend(_reference_id(prefix, child.meta["id"] + 1, child.meta.get("subId", 0))
                    for child in token.children or () if child.type == "footnote_ref")
     return tuple(ids)
+
+
+def _footnotes(tokens: list[Token], prefix: str) -> tuple[Footnote, ...]:
+    numbers = [token.meta["id"] + 1 for token in tokens if token.type == "footnote_open"]
+    return tuple(Footnote(number, _note_id(prefix, number), _reference_id(prefix, number)) for number in numbers)
 
 
 def _note_id(prefix: str, number: int) -> str:

@@ -100,16 +100,18 @@ def _check_inline(token: Token, body: BodyFile, sources: Path, links: list[BodyL
             href = child.attrGet("href") or ""
             column = body.column(row, "<" + href) if child.markup == "autolink" else \
                 body.column(row, "](" + href, "[")
+            words = _link_words(children[index + 1:])
             _check_link(href, body, row, column)
-            _check_link_text(href, children[index + 1:], body, row, column)
-            links.append(BodyLink(href, body.first_line + row, column))
+            _check_link_text(href, words, body, row, column)
+            links.append(BodyLink(href, body.first_line + row, column, words))
         elif child.type == "text":
             _check_leftovers(child.content, body, row)
 
 
 def _check_heading_levels(tokens: list[Token], body: BodyFile) -> None:
-    """Warn where a heading skips a level: screen readers navigate by them, and read a gap as
-    something missing. The section's title is the level above `#`."""
+    """Refuse a heading that skips a level: screen readers navigate by them and read a gap as
+    something missing, and PDF/UA-1 forbids it (veraPDF's 7.4.2-1), so a warning would leave a
+    PDF that claims what it is not. The section's title is the level above `#`."""
     level = 0
     for token in tokens:
         if token.type != "heading_open":
@@ -117,20 +119,26 @@ def _check_heading_levels(tokens: list[Token], body: BodyFile) -> None:
         written = int(token.tag[1])
         if written > level + 1:
             before = "the section title" if level == 0 else f"'{'#' * level}'"
-            body.warning(token.map[0], 1, f"this heading ('{'#' * written}') skips a level: after {before} "
-                         f"comes '{'#' * (level + 1)}'", "markdown.heading-skip")
+            body.error(token.map[0], 1, f"this heading ('{'#' * written}') skips a level: after {before} "
+                       f"comes '{'#' * (level + 1)}'", "markdown.heading-skip")
         level = written
 
 
-def _check_link_text(href: str, following: list[Token], body: BodyFile, row: int, column: int) -> None:
+def _link_words(following: list[Token]) -> str:
+    """Return the words of the link that `following` starts inside, as they are read."""
+    end = next((i for i, token in enumerate(following) if token.type == "link_close"), len(following))
+    return " ".join("".join(token.content if token.type in ("text", "code_inline") else
+                            " " if token.type in ("softbreak", "hardbreak") else ""
+                            for token in following[:end]).split())
+
+
+def _check_link_text(href: str, words: str, body: BodyFile, row: int, column: int) -> None:
     """Warn when a link's words are its bare address: a listener hears a string of letters and
     slashes instead of where the link leads."""
-    end = next((i for i, token in enumerate(following) if token.type == "link_close"), len(following))
-    words = "".join(token.content for token in following[:end] if token.type == "text")
-    bare = words.strip().removesuffix("/")
+    bare = words.removesuffix("/")
     if bare and bare in {href.removesuffix("/"), href.split("://", 1)[-1].removesuffix("/"),
                          href.removeprefix("mailto:")} and not href.startswith("mailto:"):
-        body.warning(row, column, f"the link's text is its address ('{words.strip()}'): write what it "
+        body.warning(row, column, f"the link's text is its address ('{words}'): write what it "
                      "leads to, e.g. [het verslag op de website](https://…)", "markdown.link-text")
 
 
