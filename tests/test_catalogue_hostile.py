@@ -99,6 +99,9 @@ CASES = [
                f"{REPORT_HTML}:{COVER_INCLUDE_LINE}:1", "layout.outside",
                prepare=replaced_in(REPORT_HTML, '{% include "cover.html" %}',
                                    '{% include "../../secret.html" ignore missing %}')),
+    SourceCase("template-reads-a-file-through-a-path", {"secret.html": "<p>GEHEIM</p>\n"}, f"{COVER}:5:1",
+               "layout.unsafe", message="access to attribute 'read_text' of 'PosixPath' object is unsafe",
+               prepare=replaced_in(COVER, "<h1", '{{ (report.sources / "../secret.html").read_text() }}<h1')),
     SourceCase("template-link-outside", {}, f"{REPORT_HTML}:{COVER_INCLUDE_LINE}:1", "layout.outside-project",
                message="template 'cover.html' was not read because it leads outside layouts/default/",
                prepare=linked_out(COVER)),
@@ -157,6 +160,19 @@ def test_hostile_input_fails_the_build_with_a_located_diagnostic(tmp_path, case)
     assert "Traceback" not in output and "GEHEIM" not in output
     assert_reported(output, case, "error")
     assert_matches_golden(f"catalogue/{case.name}", output)
+
+
+@pytest.mark.parametrize("expression", [
+    '{{ (report.sources / "../gemaakt.txt").write_text("x") }}',
+    '{% for section in report.sections %}{{ section.path.unlink() }}{% endfor %}',
+    '{{ report.sources.parent.joinpath("gemaakt.txt").touch() }}',
+])
+def test_a_template_cannot_write_or_delete_files_through_the_reports_paths(tmp_path, expression):
+    project = make_project(tmp_path / "p")
+    replaced_in(COVER, "<h1", expression + "<h1")(project)
+    result = run_cli(project, "check")
+    assert result.exit_code == 1 and "[layout.unsafe]" in result.output, result.output
+    assert not (project / "gemaakt.txt").exists() and (project / A).is_file()
 
 
 def test_a_link_to_a_place_the_report_has_is_fine(tmp_path):
