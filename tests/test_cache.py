@@ -91,3 +91,12 @@ def test_the_cache_is_safe_to_delete_and_never_trusted_when_damaged(built):
     entry.write_text("{not json")
     rebuilt = run_cli(project, "build")
     assert "[4/6] Rendering" in rebuilt.output and (project / PDF).read_bytes() == first
+
+
+def test_a_layout_outside_the_project_is_fingerprinted_too(tmp_path):
+    project = make_project(tmp_path / "p")
+    shutil.copytree(project / "layouts" / "default", tmp_path / "huisstijl")
+    for _ in range(2):
+        result = run_cli(project, "build", "--layout", str(tmp_path / "huisstijl"))
+        assert result.exit_code == 0, result.output
+    assert "unchanged since the last build" in result.output

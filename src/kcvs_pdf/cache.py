@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .confine import digest_confined
 from .model import Edition, Project
 from .sources.revision import draft_stamp
 
@@ -47,11 +48,13 @@ def build_key(project: Project, edition: Edition, strict: bool) -> str:
     if edition is Edition.DRAFT:
         stamp = draft_stamp(project.root, (project.sources, project.layout))
         digest.update(f"{stamp.revision} {stamp.changed}".encode() + b"\0")
-    for base, folder in ((_PACKAGE, _PACKAGE), (project.root, project.sources), (project.root, project.layout)):
+    readable = (_PACKAGE, project.root, project.sources, project.layout)
+    for name, folder in (("package", _PACKAGE), ("sources", project.sources), ("layout", project.layout)):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+            if (path.is_dir() and not path.is_symlink()) or "__pycache__" in path.parts:
+                continue
+            digest.update(f"{name}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            digest.update(digest_confined(path, readable)[0])
     return digest.hexdigest()
 
 
