@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import unicodedata
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -28,7 +29,13 @@ from .approval import (
 )
 from .fields import FieldReader
 from .markdown import render_markdown
-from .plaintext import check_invisible, check_long_words, check_size
+from .plaintext import (
+    character_name,
+    check_character_references,
+    check_invisible,
+    check_long_words,
+    check_size,
+)
 from .yamlsource import Located, load_yaml
 
 REPORT_FILE = "report.yaml"
@@ -257,6 +264,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
                             required=("title",), optional=("links", *APPROVAL_FIELDS))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     body = check_invisible(body, path, body_line, diagnostics, fields=False)
+    check_character_references(body, path, body_line, diagnostics)
     check_long_words(body, path, body_line, diagnostics)
     rendered = render_markdown(body, path, body_line, sources, diagnostics, id_prefix=_slug(path))
     section = Section(slug=_slug(path), title=reader.text(fields, "title") or "",
@@ -312,7 +320,15 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
     if label is None or url is None:
         return None
     title = reader.text(fields, "title") if "title" in fields else None
-    return Link(label=label, url=url, annex_file=file_name or annex_file_name(url), title=title,
+    annex_file = file_name or annex_file_name(url)
+    # Percent-decoded, the address's last part may hold what no field may: it is shown in messages.
+    hidden = next((char for char in annex_file or "" if unicodedata.category(char).startswith("C")), None)
+    if hidden is not None:
+        reader.error(fields["url"], f"the file name this address ends in holds the invisible character "
+                     f"{character_name(hidden)}, written {quote(hidden, safe='')}: remove it from the address",
+                     "invalid-url")
+        annex_file = None
+    return Link(label=label, url=url, annex_file=annex_file, title=title,
                 line=fields["url"].line, column=fields["url"].column)
 
 
