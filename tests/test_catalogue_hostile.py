@@ -29,6 +29,7 @@ from conftest import (
     run_cli,
 )
 from golden import assert_matches_golden
+from hostile import bomb_pdf, image_bomb_pdf, object_stream_bomb_pdf
 from test_catalogue import A, markdown, params, transcript
 from test_catalogue_sources import SourceCase, assert_reported, make_case, replaced_by
 
@@ -81,10 +82,26 @@ def fifo(relative: str):
     return replaced_by(os.mkfifo, relative)
 
 
+def annex(make):
+    """Return a prepare step that lets make write the annex section alfa links to."""
+    def prepare(project: Path) -> None:
+        (project / "sources" / "annexes").mkdir(exist_ok=True)
+        make(project / "sources" / "annexes" / "alfa bijlage.pdf")
+    return prepare
+
+
 CASES = [
     # --- a render that cannot finish: a located error naming the likely cause, never a traceback ---
     SourceCase("render-font-size-huge", {}, f"{CSS}:1:1", "render.failed", message="ZeroDivisionError",
                prepare=appended_to(CSS, "\np { font-size: 1e9px; }\n")),
+    # --- an annex that would inflate beyond the limits in every reader is refused, wherever it hides ---
+    SourceCase("annex-decompression-bomb", {}, f"{A}:5:10", "annex.unusable",
+               message="a compressed stream in it would expand to more than 256 MiB", prepare=annex(bomb_pdf)),
+    SourceCase("annex-image-declares-gigabytes", {}, f"{A}:5:10", "annex.unusable",
+               message="an image in it would take more than 256 MiB", prepare=annex(image_bomb_pdf)),
+    SourceCase("annex-object-stream-bomb", {}, f"{A}:5:10", "annex.unusable",
+               message="a compressed stream in it would expand to more than 256 MiB",
+               prepare=annex(object_stream_bomb_pdf)),
     # --- templates are composed in a bounded child too: a sandbox still lets them grow or fail ---
     SourceCase("template-text-repeated-without-end", {}, f"{COVER}:5:1", "layout.memory",
                prepare=replaced_in(COVER, "<h1", '{{ ("x" * 100000000) * 100 }}<h1')),

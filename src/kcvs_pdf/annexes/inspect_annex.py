@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 import pikepdf
+import pikepdf.settings
 
 from ..model import InflateLimits
-from .inflate import find_bomb
+from .inflate import find_bomb, find_bomb_in_bytes
 from .sanitize import remove_active_content
 
 _HEADER_WINDOW = 1024
@@ -68,7 +69,8 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
         return {"ok": False, "problem": "requires a password to open: ask for a copy without "
                 "a password, or remove it (e.g. qpdf --decrypt)"}
     except (pikepdf.PdfError, ValueError, KeyError, OSError) as exc:
-        return {"ok": False, "problem": f"is damaged beyond repair ({_without_source(exc, stream)})"}
+        bomb = find_bomb_in_bytes(data, limits)
+        return {"ok": False, "problem": bomb or f"is damaged beyond repair ({_without_source(exc, stream)})"}
     # qpdf's first warning is often just "file is damaged"; the next one says how.
     detail = next((w for w in repairs if not w.endswith("file is damaged")), repairs[0]) if repairs else ""
     return {"ok": True, "pages": pages, "repaired": _without_source(detail, stream), "removed": removed}
@@ -89,7 +91,19 @@ def _without_source(message: object, stream: io.BytesIO) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
 
 
+def limit_qpdf(limits: InflateLimits) -> None:
+    """Make qpdf stop decoding a stream at the limit, for this whole process.
+
+    qpdf decodes object and cross-reference streams while it opens the file, before find_bomb
+    can measure them: without this, a bomb there is inflated in memory until the child dies.
+    """
+    size = min(limits.per_stream, pikepdf.settings._UINT32_MAX)
+    pikepdf.settings.set_qpdf_limits(flate_max_memory=size, run_length_max_memory=size, png_max_memory=size,
+                                     tiff_max_memory=size)
+
+
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     limits = InflateLimits(int(arguments[2]), int(arguments[3]))
+    limit_qpdf(limits)
     print(json.dumps(inspect(Path(arguments[0]), Path(arguments[1]), limits)))
