@@ -180,3 +180,34 @@ def object_stream_bomb_pdf(path: Path, padding: int = 512 * 1024**2, piece: int 
     path.write_bytes(bytes(out))
     return path
 
+
+def disguised_active_content_pdf(path: Path) -> Path:
+    """Write a PDF whose active content hides where active_content_pdf puts none: actions and an
+    attachment written as streams (some viewers read a stream's dictionary like any other), an
+    article thread in another file, a field's parent, the catalog's events, a single /Next."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0].obj
+    page.AA = Dictionary(O=pdf.make_stream(b"", S=Name.JavaScript, JS=String("app.alert(1)")),
+                         C=Dictionary(S=Name.Named, N=Name.NextPage,
+                                      Next=Dictionary(S=Name.ImportData, F=String("data.fdf"))))
+    parent = pdf.make_indirect(Dictionary(FT=Name.Tx, T=String("bedrag"), AA=Dictionary(K=_javascript(pdf, "k()"))))
+    widget = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, Rect=[50, 50, 200, 80], P=page,
+                                          Parent=parent))
+    parent.Kids = Array([widget])
+    pdf.Root.AcroForm = Dictionary(Fields=Array([parent]))
+    pdf.Root.AA = Dictionary(WC=_javascript(pdf, "app.alert(2)"))
+    attachment = pdf.make_stream(b"", Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[0, 40, 10, 50],
+                                 FS=_embedded(pdf, "rapport.scr"))
+    page.Annots = Array([
+        widget, attachment,
+        _link(pdf, [10, 10, 100, 30], pdf.make_stream(b"", S=Name.Launch, F=String("calc.exe"))),
+        _link(pdf, [10, 40, 100, 60], Dictionary(S=Name.Thread, F=String("elders.pdf"), D=0)),
+        _link(pdf, [10, 70, 100, 90], Dictionary(S=Name.URI, URI=String("https://www.example.org/"))),
+    ])
+    pdf.save(path)
+    return path
+
+
+EXPECTED_DISGUISED_REMOVAL = ("3 JavaScript actions, 1 Launch action, 1 link to another file, 1 form data "
+                              "import and the embedded file 'rapport.scr'")

@@ -29,7 +29,15 @@ from conftest import (
     run_cli,
 )
 from golden import assert_matches_golden
-from hostile import bomb_pdf, image_bomb_pdf, object_stream_bomb_pdf
+from hostile import (
+    EXPECTED_DISGUISED_REMOVAL,
+    EXPECTED_REMOVAL,
+    active_content_pdf,
+    bomb_pdf,
+    disguised_active_content_pdf,
+    image_bomb_pdf,
+    object_stream_bomb_pdf,
+)
 from test_catalogue import A, markdown, params, transcript
 from test_catalogue_sources import SourceCase, assert_reported, make_case, replaced_by
 
@@ -198,6 +206,23 @@ def test_a_link_to_a_place_the_report_has_is_fine(tmp_path):
     project = make_project(tmp_path / "p", {A: markdown(body)})
     result = run_cli(project, "check")
     assert result.exit_code == 0 and result.output.splitlines()[-1] == "0 error(s), 0 warning(s)", result.output
+
+
+@pytest.mark.parametrize("make, removed", [(active_content_pdf, EXPECTED_REMOVAL),
+                                           (disguised_active_content_pdf, EXPECTED_DISGUISED_REMOVAL)],
+                         ids=["annex-active-content", "annex-active-content-disguised"])
+def test_active_content_is_named_at_the_annexs_link_and_strict_refuses_it(tmp_path, make, removed, request):
+    project = make_project(tmp_path / "p")
+    annex(make)(project)
+    result = run_cli(project, "check")
+    output = transcript(result.output, project)
+    assert result.exit_code == 0, output
+    assert (f"{A}:5:10: warning: annex 'annexes/alfa bijlage.pdf': removed {removed} "
+            "[annex.active-content]") in output.splitlines()
+    assert_matches_golden(f"catalogue/{request.node.callspec.id}", output)
+
+    strict, untouched = build_over_last_good(project, "--strict")
+    assert strict.exit_code == 1 and untouched, strict.output
 
 
 # --- an output that would overwrite an input is a usage error, before any work ---
@@ -459,5 +484,6 @@ def test_only_temporary_files_of_builds_that_are_gone_are_removed(tmp_path):
         alive.wait()
 
 
-EXTRA_GOLDEN = ["render-page-size-huge", "render-timeout", "template-loops-without-end", "internal-error", "disk-full", "read-only-folder",
+EXTRA_GOLDEN = ["annex-active-content", "annex-active-content-disguised", "render-page-size-huge", "render-timeout",
+                "template-loops-without-end", "internal-error", "disk-full", "read-only-folder",
                 "source-date-epoch-malformed"]
