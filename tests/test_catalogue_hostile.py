@@ -42,6 +42,7 @@ from test_catalogue import A, markdown, params, transcript
 from test_catalogue_sources import SourceCase, assert_reported, make_case, replaced_by
 
 import kcvs_pdf.build
+from kcvs_pdf.annexes import inspection
 from kcvs_pdf.cli import common
 from kcvs_pdf.layout import compose, render
 from kcvs_pdf.model import RenderLimits
@@ -409,6 +410,27 @@ def test_a_full_disk_outside_the_final_write_is_the_machine_not_a_bug(tmp_path, 
     output = transcript(result.output, project)
     assert result.exit_code == 1, output
     assert output.splitlines()[-1] == "error: build/.cache/x: the disk is full (free some space and build again)"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a file every write to fails as a full disk")
+def test_a_full_disk_while_an_annex_is_inspected_is_the_machine_not_the_annex(tmp_path, monkeypatch):
+    real = inspection._run_child
+    monkeypatch.setattr(inspection, "_run_child", lambda path, repaired, *limits: real(path, Path("/dev/full"), *limits))
+    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    result, untouched = build_over_last_good(project)
+    output = transcript(result.output, project)
+    assert result.exit_code == 1 and untouched, output
+    assert output.splitlines()[-1] == "error: /dev: the disk is full (free some space and build again)"
+
+
+def test_a_file_where_a_folder_of_the_build_belongs_is_named_in_one_line(tmp_path):
+    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    (project / "build").mkdir()
+    (project / "build" / ".cache").write_text("geen map")
+    result = run_cli(project, "build")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == ("error: build/.cache/annexes: part of this path is a file where "
+                                              "a folder is needed (move that file away)")
 
 
 def test_a_malformed_source_date_epoch_is_an_error_not_wrong_fonts(tmp_path, monkeypatch):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_ANNEXES
@@ -142,3 +145,10 @@ def test_a_bomb_in_an_object_stream_is_refused_before_qpdf_inflates_it(tmp_path)
     verdict = inspect_in_child(path, tmp_path / "out.pdf", memory=256 * 1024**2,
                                limits=InflateLimits(per_stream=16 * 1024**2))
     assert verdict.problem.startswith("is refused: a compressed stream in it would expand to more than 16 MiB")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a file every write to fails as a full disk")
+def test_a_copy_that_cannot_be_written_is_the_machines_failure_not_the_annexs(tmp_path):
+    with pytest.raises(OSError) as caught:
+        inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", Path("/dev/full"))
+    assert caught.value.errno == errno.ENOSPC

@@ -8,6 +8,7 @@ Deleting build/.cache/ is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -84,13 +85,22 @@ def replay(project: Project, edition: Edition, key: str) -> CachedBuild | None:
 
 
 def remember(project: Project, edition: Edition, entry: CachedBuild) -> None:
-    """Keep what a successful build wrote, so that an unchanged rebuild can skip the work."""
+    """Keep what a successful build wrote, so that an unchanged rebuild can skip the work.
+
+    Only ever a saving of time: when the disk is full the build has still written its PDF, and
+    the entry is left out (a half-written one would be removed, and never be trusted).
+    """
     entry_path, copy = _files(project, edition)
-    entry_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = copy.with_name(f".{copy.name}.{os.getpid()}")
-    temporary.write_bytes(Path(entry.path).read_bytes())
-    os.replace(temporary, copy)
-    entry_path.write_text(json.dumps(asdict(entry), indent=1), encoding="utf-8")
+    try:
+        entry_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(Path(entry.path).read_bytes())
+        os.replace(temporary, copy)
+        entry_path.write_text(json.dumps(asdict(entry), indent=1), encoding="utf-8")
+    except OSError:
+        for path in (temporary, entry_path):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
 
 def _files(project: Project, edition: Edition) -> tuple[Path, Path]:

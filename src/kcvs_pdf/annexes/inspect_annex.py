@@ -38,7 +38,8 @@ _LOOKS_LIKE = (
 
 
 def inspect(source: Path, normalized: Path, limits: InflateLimits = InflateLimits()) -> dict:
-    """Return {'ok': True, 'pages', 'repaired', 'removed', 'sha256'} or {'ok': False, 'problem', 'sha256'}."""
+    """Return {'ok': True, 'pages', 'repaired', 'removed', 'sha256'}, {'ok': False, 'problem', 'sha256'},
+    or {'ok': False, 'errno', 'sha256'} when the copy could not be written."""
     # Read once: the bytes inspected are the bytes hashed, whatever happens to the file meanwhile.
     data = source.read_bytes()
     found = _inspect_bytes(data, normalized, limits)
@@ -63,7 +64,9 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
                 return {"ok": False, "problem": bomb}
             removed = remove_active_content(pdf)
             # Saving reads every object, as the bundle will: damage shows up here, not there.
-            pdf.save(normalized, encryption=False, deterministic_id=True)
+            # Saved in memory: qpdf writing to a full disk aborts the process instead of raising.
+            saved = io.BytesIO()
+            pdf.save(saved, encryption=False, deterministic_id=True)
             pages, repairs = len(pdf.pages), pdf.get_warnings()
     except pikepdf.PasswordError:
         return {"ok": False, "problem": "requires a password to open: ask for a copy without "
@@ -71,6 +74,10 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
     except (pikepdf.PdfError, ValueError, KeyError, OSError) as exc:
         bomb = find_bomb_in_bytes(data, limits)
         return {"ok": False, "problem": bomb or f"is damaged beyond repair ({_without_source(exc, stream)})"}
+    try:
+        normalized.write_bytes(saved.getbuffer())
+    except OSError as error:
+        return {"ok": False, "errno": error.errno}  # the machine's failure, not the file's
     # qpdf's first warning is often just "file is damaged"; the next one says how.
     detail = next((w for w in repairs if not w.endswith("file is damaged")), repairs[0]) if repairs else ""
     return {"ok": True, "pages": pages, "repaired": _without_source(detail, stream), "removed": removed}

@@ -97,6 +97,9 @@ def _run_child(path: Path, repaired: Path, timeout: float, memory: int,
             f"crashed (exit code {completed.returncode})"
         return Verdict(False, f"makes the PDF reader fail: it {cause}; re-save it from a PDF viewer"), None
     found = json.loads(completed.stdout)
+    if "errno" in found:
+        # A full disk or a read-only cache folder: the build reports the machine, not the annex.
+        raise OSError(found["errno"], os.strerror(found["errno"]), str(repaired.parent))
     if not found["ok"]:
         return Verdict(False, found["problem"]), found["sha256"]
     return Verdict(True, pages=found["pages"], path=repaired, repaired=found["repaired"],
@@ -137,6 +140,9 @@ def _store(cache: Path, key: str, verdict: Verdict) -> Verdict:
         os.replace(verdict.path, cache / f"{key}.pdf")
         verdict = replace(verdict, path=cache / f"{key}.pdf")
     scratch = cache / f".{key}.{os.getpid()}.{threading.get_ident()}.json"
-    scratch.write_text(json.dumps({**asdict(verdict), "path": None}), encoding="utf-8")
-    os.replace(scratch, cache / f"{key}.json")
+    try:
+        scratch.write_text(json.dumps({**asdict(verdict), "path": None}), encoding="utf-8")
+        os.replace(scratch, cache / f"{key}.json")
+    finally:
+        scratch.unlink(missing_ok=True)
     return verdict
