@@ -160,6 +160,9 @@ CASES = [
     SourceCase("markdown-image-is-a-fifo", {A: markdown("![Een grafiek](grafiek.png)\n")}, f"{A}:5:1",
                "markdown.image-unreadable", message="a pipe (FIFO)",
                prepare=lambda project: os.mkfifo(project / "sources/sections/grafiek.png")),
+    SourceCase("markdown-image-link-to-itself", {A: markdown("![Een grafiek](grafiek.png)\n")}, f"{A}:5:1",
+               "markdown.image-missing",
+               prepare=lambda project: (project / "sources/sections/grafiek.png").symlink_to("grafiek.png")),
     SourceCase("layout-image-missing", {}, f"{LAYOUT}/achtergrond.png:0:0", "render.error",
                message="Failed to load image", prepare=appended_to(CSS, "\n.cover { background: url(achtergrond.png) }\n")),
 ]

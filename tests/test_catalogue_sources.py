@@ -71,6 +71,10 @@ def dangling_link(path: Path) -> None:
     path.symlink_to(path.with_name("verdwenen.md"))
 
 
+def link_to_itself(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
 def alias_bomb() -> list[str]:
     """Front-matter lines whose last list would expand to 9**9 values."""
     rows = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
@@ -185,6 +189,8 @@ CASES = [
                message="it is a link to a file that does not exist", prepare=replaced_by(dangling_link, A)),
     SourceCase("section-link-outside-sources", {A: None}, f"{A}:1:1", "source.outside-project",
                message="it leads outside sources/ through a link", prepare=replaced_by(link_outside, A)),
+    SourceCase("section-link-to-itself", {A: None}, f"{A}:1:1", "source.unreadable",
+               message="it is a link that leads back to itself", prepare=replaced_by(link_to_itself, A)),
     SourceCase("report-yaml-is-a-folder", {R: None}, f"{R}:1:1", "source.not-a-file",
                prepare=replaced_by(Path.mkdir, R)),
     SourceCase("report-yaml-link-outside-sources", {R: None}, f"{R}:1:1", "source.outside-project",

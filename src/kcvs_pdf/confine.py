@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -93,6 +94,9 @@ def _stat(path: Path, target: Path) -> os.stat_result:
                               "remove the link, or put the file itself here") from None
         raise RefusedFile(path, "missing", "the file does not exist") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedFile(path, "unreadable", "it is a link that leads back to itself: remove the "
+                              "link, or put the file itself here") from None
         raise RefusedFile(path, "unreadable", f"it cannot be read ({error.strerror}): check its "
                           "permissions") from None
 

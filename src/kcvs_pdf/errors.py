@@ -63,7 +63,7 @@ class Diagnostics:
         if self._root is not None:
             # The path as named first: a link is shown where it is, not where it leads.
             for shown, root in ((Path(os.path.abspath(path)), Path(os.path.abspath(self._root))),
-                                (path.resolve(), self._root.resolve())):
+                                (Path(os.path.realpath(path)), Path(os.path.realpath(self._root)))):
                 if shown.is_relative_to(root):
                     return shown.relative_to(root).as_posix()
         return path.as_posix()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -182,7 +183,8 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
         body.error(row, column, f"image '{src}' must be a file inside sources/, given as a path "
                    "relative to this file", "markdown.image-outside")
         return None
-    target = (body.path.parent / unquote(src)).resolve()
+    # realpath, not resolve(): a link loop is the reading's to report, not an exception here.
+    target = Path(os.path.realpath(body.path.parent / unquote(src)))
     if not target.is_relative_to(sources.resolve()):
         body.error(row, column, f"image '{src}' is outside sources/: copy it into sources/ and "
                    "link to the copy", "markdown.image-outside")
