@@ -42,6 +42,7 @@ from test_catalogue import A, markdown, params, transcript
 from test_catalogue_sources import SourceCase, assert_reported, make_case, replaced_by
 
 import kcvs_pdf.build
+from kcvs_pdf import cache
 from kcvs_pdf.annexes import inspection
 from kcvs_pdf.cli import common
 from kcvs_pdf.layout import compose, render
@@ -350,6 +351,14 @@ def test_the_same_bug_writes_the_same_report_file(tmp_path, monkeypatch):
     assert first.exit_code == second.exit_code == 70
     assert first.output.splitlines()[-1] == second.output.splitlines()[-1]
     assert len(list((project / "build" / ".crash").iterdir())) == 1
+
+
+def test_ctrl_c_before_the_build_has_started_exits_130_not_1(tmp_path, monkeypatch):
+    def pressed(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cache, "build_key", pressed)  # the build's first step, before its own handler
+    result = run_cli(make_project(tmp_path / "p"), "build")
+    assert result.exit_code == 130 and result.output.splitlines()[-1] == "Interrupted.", result.output
 
 
 def test_help_explains_the_exit_code_of_a_bug(tmp_path):

@@ -17,10 +17,9 @@ import click
 from ..errors import Diagnostics
 from ..model import BuildResult, Project, RenderLimits
 from ..project import ProjectNotFound, open_project
-from .crash import EXIT_BUG, EXIT_FAILED, GuardedGroup
+from .crash import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, GuardedGroup
 
 # Usage errors exit 2 through click itself.
-EXIT_INTERRUPTED = 130
 __all__ = ["EXIT_BUG", "EXIT_FAILED", "EXIT_INTERRUPTED"]
 
 PROJECT_OPTIONS = [
