@@ -14,9 +14,11 @@ import fcntl
 import functools
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,14 @@ def fifo(relative: str):
     return replaced_by(os.mkfifo, relative)
 
 
+def png(width: int, height: int, pixels: bytes) -> bytes:
+    """Return an RGB PNG whose chunks are all intact (right lengths and checksums) around `pixels`."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 def annex(make):
     """Return a prepare step that lets make write the annex section alfa links to."""
     def prepare(project: Path) -> None:
@@ -155,6 +165,20 @@ CASES = [
     SourceCase("markdown-image-not-an-image",
                {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"), "sources/sections/grafiek.png": "geen png"},
                f"{A}:7:1", "markdown.image-unreadable"),
+    SourceCase("markdown-image-data-damaged",
+               {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"),
+                "sources/sections/grafiek.png": png(20, 20, b"no deflate data at all")},
+               f"{A}:7:1", "markdown.image-unreadable", message="or it is damaged"),
+    SourceCase("markdown-image-data-cut-short",
+               {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"),
+                "sources/sections/grafiek.png": png(200, 200, zlib.compress(bytes(100)))},
+               f"{A}:7:1", "markdown.image-unreadable", message="or it is damaged"),
+    SourceCase("markdown-svg-shows-a-file-outside",
+               {A: markdown("![Een grafiek](grafiek.svg)\n"), "buiten.png": b"",
+                "sources/sections/grafiek.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                                '<image href="../../buiten.png" width="10" height="10"/></svg>'},
+               f"{A}:5:1", "markdown.image-unreadable",
+               message="it shows '../../buiten.png', which is not a file in sources/"),
     SourceCase("markdown-svg-not-well-formed",
                {A: markdown("![Een grafiek](grafiek.svg)\n"), "sources/sections/grafiek.svg": "<svg><g></svg>"},
                f"{A}:5:1", "markdown.image-unreadable", message="not a valid SVG file"),
