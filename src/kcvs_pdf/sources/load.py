@@ -312,7 +312,7 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
     fields = reader.mapping(item, "link", required=("label", "url"), optional=("title", "file"),
                             at=(item.line, item.column))
     label, url = reader.text(fields, "label"), reader.url(fields, "url")
-    file_name = reader.text(fields, "file") if "file" in fields else None
+    file_name = reader.text(fields, "file", printed=False) if "file" in fields else None
     if file_name is not None and (Path(file_name).name != file_name or not file_name.endswith(".pdf")):
         reader.error(fields["file"], f"'file' must be a PDF file name inside sources/{ANNEXES_DIR}/, "
                      f"without folders, not '{file_name}'", "invalid-file")

@@ -32,7 +32,9 @@ _ANY_INVISIBLE = re.compile(f"{_FORBIDDEN.pattern}|{_ZERO_WIDTH.pattern}")
 _CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0A: "LINE FEED", 0x0B: "LINE TABULATION",
                   0x0C: "FORM FEED", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
 _FIELD = re.compile(r" *(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ \t]+")
-_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+# No-break spaces join words into one that cannot be broken either.
+_NO_BREAK = re.compile("[\u00a0\u2007\u202f]")
+_LONG_WORD = re.compile(rf"(?:\S|{_NO_BREAK.pattern}){{{MAX_WORD + 1},}}")
 _REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:[ \t]*(?P<target>\S+)")
 # Markdown turns a character reference into the character it names: `&#x202E;` looks harmless
 # in the source and reverses the text in the PDF.
@@ -139,11 +141,13 @@ def check_long_words(body: str, path: Path, first_line: int, diagnostics: Diagno
     for row, line in enumerate(body.split("\n")):
         for match in _LONG_WORD.finditer(_without_link_targets(line)):
             word = line[match.start():match.end()]
+            if _NO_BREAK.search(word):
+                what, fix = "characters joined by no-break spaces", "use ordinary spaces"
+            else:
+                what, fix = "characters without a space", "add spaces, or make a long address a link, [text](address)"
             diagnostics.error(path, first_line + row, match.start() + 1,
-                              f"a word of {len(word)} characters without a space "
-                              f"('{visible(word[:30], 30)}…') cannot be set in a line of the page: "
-                              "add spaces, or make a long address "
-                              "a link, [text](address)", "markdown.long-word")
+                              f"a word of {len(word)} {what} ('{visible(word[:30], 30)}…') cannot be set in "
+                              f"a line of the page: {fix}", "markdown.long-word")
 
 
 def _without_link_targets(line: str) -> str:
