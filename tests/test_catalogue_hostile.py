@@ -272,6 +272,7 @@ OUTPUT_CASES = [
     OutputCase("output-over-stylesheet", CSS, CSS),
     OutputCase("output-over-annex", "sources/annexes/alfa bijlage.pdf", "sources/annexes/alfa bijlage.pdf"),
     OutputCase("output-new-file-in-sources", "sources/verslag.pdf", "sources/report.yaml"),
+    OutputCase("output-over-another-layout", "layouts/huisstijl/style.css", "layouts/huisstijl/style.css"),
     OutputCase("output-link-to-report-yaml", "verslag.pdf", "sources/report.yaml", link=True),
     OutputCase("output-in-the-build-cache", "build/.cache/annexes/verslag.pdf", "sources/report.yaml"),
 ]
@@ -279,7 +280,8 @@ OUTPUT_CASES = [
 
 @pytest.mark.parametrize("case", OUTPUT_CASES, ids=lambda case: case.name)
 def test_an_output_over_an_input_is_refused_before_any_work(tmp_path, case):
-    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    project = make_project(tmp_path / "p", {"layouts/huisstijl/style.css": "body { color: black }\n"},
+                           annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
     if case.link:
         (project / case.output).symlink_to(project / case.destroys)
     before = (project / case.destroys).read_bytes()
