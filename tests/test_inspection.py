@@ -17,7 +17,8 @@ from kcvs_pdf.annexes.inspection import Verdict, inspect_file, inspect_in_child
 from kcvs_pdf.model import InflateLimits
 
 BOMB_PROBLEM = ("is refused: a compressed stream in it would expand to more than 256 MiB (a 'decompression "
-                "bomb'); ask for a copy saved without it, e.g. printed to PDF")
+                "bomb'); ask for a copy saved without it, e.g. printed to PDF, or, if you trust the file, "
+                "raise annex_limits: stream in report.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,8 @@ def test_an_image_that_declares_gigabytes_of_pixels_is_refused_as_a_bomb(tmp_pat
     assert path.stat().st_size < 8 * 1024
     verdict = inspect_in_child(path, tmp_path / "out.pdf")
     assert verdict.problem == ("is refused: an image in it would take more than 256 MiB (a 'decompression "
-                               "bomb'); ask for a copy saved without it, e.g. printed to PDF")
+                               "bomb'); ask for a copy saved without it, e.g. printed to PDF, or, if you "
+                               "trust the file, raise annex_limits: stream in report.yaml")
 
 
 def test_a_bomb_in_an_object_stream_is_refused_before_qpdf_inflates_it(tmp_path):

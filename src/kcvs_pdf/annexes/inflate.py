@@ -42,14 +42,16 @@ def find_bomb(pdf: pikepdf.Pdf, limits: InflateLimits) -> str:
         if total > limits.total:
             return (f"is refused: its compressed streams would expand to more than "
                     f"{_size(limits.total)} in all (a 'decompression bomb'); ask for a copy "
-                    "saved without them, e.g. printed to PDF")
+                    "saved without them, e.g. printed to PDF, or, if you trust the file, raise "
+                    "annex_limits: total in report.yaml")
     return ""
 
 
 def stream_bomb(limits: InflateLimits, what: str = "a compressed stream in it would expand to") -> str:
     """Return why a file with one stream beyond the limit is refused, phrased to follow its name."""
     return (f"is refused: {what} more than {_size(limits.per_stream)} (a 'decompression bomb'); ask for "
-            "a copy saved without it, e.g. printed to PDF")
+            "a copy saved without it, e.g. printed to PDF, or, if you trust the file, raise "
+            "annex_limits: stream in report.yaml")
 
 
 def bitmap_size(stream: pikepdf.Stream) -> int:

@@ -13,6 +13,7 @@ from ..model import (
     AnnexPlan,
     AnnexStatus,
     Edition,
+    InflateLimits,
     Link,
     Project,
     Report,
@@ -32,7 +33,8 @@ def collect_annexes(report: Report, project: Project, edition: Edition, cache: P
         present = [path for path in local.values() if os.path.lexists(path)]
         verdicts = {path: Verdict(False, refusal) for path in present
                     if (refusal := _refusal(path, confined_to))}
-        verdicts |= _inspect_all([path for path in present if path not in verdicts], cache, project)
+        verdicts |= _inspect_all([path for path in present if path not in verdicts], cache,
+                                 report.annex_limits)
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]
@@ -95,9 +97,9 @@ def _first_links(report: Report) -> list[tuple[Link, Section]]:
     return links
 
 
-def _inspect_all(paths: list[Path], cache: Path, project: Project) -> dict[Path, Verdict]:
+def _inspect_all(paths: list[Path], cache: Path, limits: InflateLimits) -> dict[Path, Verdict]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        found = pool.map(lambda path: inspect_file(path, cache, project.annex_limits), paths)
+        found = pool.map(lambda path: inspect_file(path, cache, limits), paths)
         return dict(zip(paths, found, strict=True))
 
 

@@ -15,6 +15,7 @@ from ..model import (
     Chapter,
     ColophonLine,
     Edition,
+    InflateLimits,
     LabelOverride,
     Link,
     Report,
@@ -86,7 +87,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
                             required=("title", "year", "organisation", "language", "published",
                                       "subject", "chapters"),
                             optional=("subtitle", "keywords", "website", "colophon", "labels",
-                                      "budget", *APPROVAL_FIELDS))
+                                      "budget", "annex_limits", *APPROVAL_FIELDS))
     if not fields:
         return None
     defaults = approval_fields(reader, fields)
@@ -111,6 +112,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
         colophon=colophon,
         sources=sources,
         budgets=_budgets(reader, fields["budget"]) if "budget" in fields else (),
+        annex_limits=_annex_limits(reader, fields["annex_limits"]) if "annex_limits" in fields else InflateLimits(),
     )
     return report
 
@@ -190,15 +192,29 @@ def _budgets(reader: FieldReader, located: Located) -> tuple[SizeBudget, ...]:
     fields = reader.mapping(located, "budget", required=(), optional=names, at=(located.line, located.column))
     budgets = []
     for name, value in fields.items():
-        text = reader.text(fields, name)
-        size = _SIZE.fullmatch(text.strip()) if text is not None else None
-        if text is not None and size is None:
-            reader.error(value, f"'budget: {name}' must be a size such as \"5 MB\" (B, kB, MB or GB), "
-                         f"not '{text}'", "invalid-budget")
-        if size is not None:
-            limit = round(float(size[1].replace(",", ".")) * _SIZE_UNITS[size[2].lower()])
+        limit = _size(reader, fields, name, "budget", "invalid-budget")
+        if limit is not None:
             budgets.append(SizeBudget(Edition(name), limit, reader.path, value.line, value.column))
     return tuple(budgets)
+
+
+def _annex_limits(reader: FieldReader, located: Located) -> InflateLimits:
+    """Return report.yaml's `annex_limits:` (e.g. `{stream: "512 MB", total: "2 GB"}`) over the defaults."""
+    fields = reader.mapping(located, "annex_limits", required=(), optional=("stream", "total"),
+                            at=(located.line, located.column))
+    sizes = {name: _size(reader, fields, name, "annex_limits", "invalid-limit") for name in fields}
+    default = InflateLimits()
+    return InflateLimits(per_stream=sizes.get("stream") or default.per_stream, total=sizes.get("total") or default.total)
+
+
+def _size(reader: FieldReader, fields: dict[str, Located], name: str, parent: str, code: str) -> int | None:
+    """Return a size field (`"5 MB"`) in bytes, recording a value that is none."""
+    text = reader.text(fields, name)
+    size = _SIZE.fullmatch(text.strip()) if text is not None else None
+    if text is not None and size is None:
+        reader.error(fields[name], f"'{parent}: {name}' must be a size such as \"5 MB\" (B, kB, MB or GB), "
+                     f"not '{text}'", code)
+    return round(float(size[1].replace(",", ".")) * _SIZE_UNITS[size[2].lower()]) if size else None
 
 
 def _label_overrides(reader: FieldReader, located: Located | None, prefix: str = "") -> tuple[LabelOverride, ...]:
