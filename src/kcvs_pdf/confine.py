@@ -1,4 +1,5 @@
-"""Turn a path the build wants to read into its bytes (or their digest), only when it is a regular file inside the project."""
+"""Turn a path the build wants to read into its bytes, or their digest, only when it is a regular file inside
+the project."""
 
 from __future__ import annotations
 

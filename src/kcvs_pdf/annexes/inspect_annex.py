@@ -104,7 +104,7 @@ def limit_qpdf(limits: InflateLimits) -> None:
     qpdf decodes object and cross-reference streams while it opens the file, before find_bomb
     can measure them: without this, a bomb there is inflated in memory until the child dies.
     """
-    size = min(limits.per_stream, pikepdf.settings._UINT32_MAX)
+    size = min(limits.per_stream, 2**32 - 1)  # qpdf's limits are 32-bit numbers
     pikepdf.settings.set_qpdf_limits(flate_max_memory=size, run_length_max_memory=size, png_max_memory=size,
                                      tiff_max_memory=size)
 

@@ -85,7 +85,8 @@ def _drop_annotations(pdf: pikepdf.Pdf, removed: _Removed) -> set[tuple[int, int
         if not isinstance(annotations, Array):
             continue
         dropped = [index for index, annotation in enumerate(annotations)
-                   if isinstance(annotation, (Dictionary, Stream)) and str(annotation.get("/Subtype")) in _ANNOTATIONS]
+                   if isinstance(annotation, (Dictionary, Stream))
+                   and str(annotation.get("/Subtype")) in _ANNOTATIONS]
         for index in dropped:
             annotation = annotations[index]
             labels = _ANNOTATIONS[str(annotation.get("/Subtype"))]

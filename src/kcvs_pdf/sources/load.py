@@ -112,7 +112,8 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
         colophon=colophon,
         sources=sources,
         budgets=_budgets(reader, fields["budget"]) if "budget" in fields else (),
-        annex_limits=_annex_limits(reader, fields["annex_limits"]) if "annex_limits" in fields else InflateLimits(),
+        annex_limits=_annex_limits(reader, fields["annex_limits"]) if "annex_limits" in fields
+        else InflateLimits(),
     )
     return report
 
@@ -204,7 +205,8 @@ def _annex_limits(reader: FieldReader, located: Located) -> InflateLimits:
                             at=(located.line, located.column))
     sizes = {name: _size(reader, fields, name, "annex_limits", "invalid-limit") for name in fields}
     default = InflateLimits()
-    return InflateLimits(per_stream=sizes.get("stream") or default.per_stream, total=sizes.get("total") or default.total)
+    return InflateLimits(per_stream=sizes.get("stream") or default.per_stream,
+                         total=sizes.get("total") or default.total)
 
 
 def _size(reader: FieldReader, fields: dict[str, Located], name: str, parent: str, code: str) -> int | None:

@@ -144,7 +144,8 @@ def check_long_words(body: str, path: Path, first_line: int, diagnostics: Diagno
             if _NO_BREAK.search(word):
                 what, fix = "characters joined by no-break spaces", "use ordinary spaces"
             else:
-                what, fix = "characters without a space", "add spaces, or make a long address a link, [text](address)"
+                what = "characters without a space"
+                fix = "add spaces, or make a long address a link, [text](address)"
             diagnostics.error(path, first_line + row, match.start() + 1,
                               f"a word of {len(word)} {what} ('{visible(word[:30], 30)}…') cannot be set in "
                               f"a line of the page: {fix}", "markdown.long-word")

@@ -200,7 +200,9 @@ class _Converter:
                 continue
             before = written[:match.start()]
             line = start.line + 1 + self.offset + before.count("\n")
-            column = (start.column + match.start() if "\n" not in before else match.start() - before.rfind("\n") - 1) + 1
+            # On the scalar's first line the escape is after its start; on a later one, after the break.
+            column = 1 + (start.column + match.start() if "\n" not in before
+                          else match.start() - before.rfind("\n") - 1)
             record_written_as(match.group(), char, severity, self.path, line, column, self.diagnostics)
 
     def _mapping(self, node: yaml.MappingNode, line: int, column: int) -> Located:
