@@ -113,3 +113,15 @@ def test_active_content_in_disguise_is_found_too(tmp_path):
     assert [str(a.Subtype) for a in annotations] == ["/Widget", "/Link", "/Link", "/Link"]
     assert str(annotations[3].A.URI) == "https://www.example.org/"
     assert str(cleaned.Root.AcroForm.Fields[0].T) == "bedrag"
+
+
+def test_an_action_where_no_viewer_looks_for_one_is_removed_too(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0].obj
+    page.Extra = Dictionary(S=Name.Launch, F=String("calc.exe"))
+    # A structure element has /S too, and a parent: it is no action.
+    page.Element = Dictionary(Type=Name.StructElem, S=Name.Sound, P=pdf.Root)
+    assert remove_active_content(pdf) == "1 Launch action"
+    cleaned = saved_and_reopened(pdf)
+    assert "/Extra" not in cleaned.pages[0].obj and cleaned.pages[0].obj.Element.S == Name.Sound

@@ -179,7 +179,13 @@ def _clean(holder: Dictionary | Stream, removed: _Removed, gone: set[tuple[int, 
                 removed.file(spec)
         del holder["/AF"]
     for key in list(holder.keys()):
-        if _refers_to(holder[key], gone):
+        value = holder[key]
+        # An action where no viewer looks for one is inert, but a bundle carries none at all. The
+        # one other kind of dictionary with /S, a structure element, always has a parent (/P).
+        if _forbidden(value) and "/P" not in value:
+            _count_chain(value, removed)
+            del holder[key]
+        elif _refers_to(value, gone):
             del holder[key]
 
 
