@@ -128,3 +128,86 @@ def bomb_pdf(path: Path, size: int = 2 * 1024**3) -> Path:
     pdf.pages[0].Contents = pdf.make_stream(b"q 200 0 0 200 0 0 cm /Im0 Do Q")
     pdf.save(path, compress_streams=False)
     return path
+
+
+def image_bomb_pdf(path: Path, side: int = 200_000) -> Path:
+    """Write a one-page PDF of 1 KiB whose CCITT image declares side × side pixels (4.6 GiB at 1 bit each)."""
+    # In Group 4, a white row below a white row is the one bit of 'vertical 0'; EOFB ends the image.
+    bits = "1" * side + "000000000001" * 2
+    bits += "0" * (-len(bits) % 8)
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    image = pikepdf.Stream(pdf, zlib.compress(int(bits, 2).to_bytes(len(bits) // 8, "big"), 9))
+    image.Filter = Array([Name.FlateDecode, Name.CCITTFaxDecode])
+    image.DecodeParms = Array([None, Dictionary(K=-1, Columns=side, Rows=side)])
+    image.Type, image.Subtype = Name.XObject, Name.Image
+    image.Width, image.Height, image.BitsPerComponent, image.ColorSpace = side, side, 1, Name.DeviceGray
+    pdf.pages[0].Resources = Dictionary(XObject=Dictionary(Im0=image))
+    pdf.pages[0].Contents = pdf.make_stream(b"q 200 0 0 200 0 0 cm /Im0 Do Q")
+    pdf.save(path, compress_streams=False)
+    return path
+
+
+def object_stream_bomb_pdf(path: Path, padding: int = 512 * 1024**2, piece: int = 16 * 1024**2) -> Path:
+    """Write a PDF whose catalog is in an object stream followed by `padding` zero bytes.
+
+    qpdf decodes an object stream as it opens the file, to find the catalog: before anything
+    else can look at it. The stream is deflated as deflated_zeros does, piece by piece.
+    """
+    found = b"1 0 "
+    body = found + b"<< /Type /Catalog /Pages 3 0 R >>"
+    packer = zlib.compressobj(9)
+    first = packer.compress(body) + packer.flush(zlib.Z_FULL_FLUSH)
+    repeated = packer.compress(bytes(piece)) + packer.flush(zlib.Z_FULL_FLUSH)
+    checksum = zlib.adler32(body)
+    for _ in range(padding // piece):
+        checksum = zlib.adler32(bytes(piece), checksum)
+    data = first + repeated * (padding // piece) + b"\x03\x00" + checksum.to_bytes(4, "big")
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {2: len(out)}
+    out += b"2 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode >>\nstream\n" % (
+        len(found), len(data)) + data + b"\nendstream\nendobj\n"
+    offsets[3] = len(out)
+    out += b"3 0 obj\n<< /Type /Pages /Kids [4 0 R] /Count 1 >>\nendobj\n"
+    offsets[4] = len(out)
+    out += b"4 0 obj\n<< /Type /Page /Parent 3 0 R /MediaBox [0 0 200 200] /Resources << >> >>\nendobj\n"
+    offsets[5] = len(out)
+    rows = [b"\x00" + bytes(4) + b"\xff\xff", b"\x02" + (2).to_bytes(4, "big") + bytes(2)]
+    rows += [b"\x01" + offsets[number].to_bytes(4, "big") + bytes(2) for number in (2, 3, 4, 5)]
+    table = b"".join(rows)
+    out += b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[5]
+    path.write_bytes(bytes(out))
+    return path
+
+
+def disguised_active_content_pdf(path: Path) -> Path:
+    """Write a PDF whose active content hides where active_content_pdf puts none: actions and an
+    attachment written as streams (some viewers read a stream's dictionary like any other), an
+    article thread in another file, a field's parent, the catalog's events, a single /Next."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    page = pdf.pages[0].obj
+    page.AA = Dictionary(O=pdf.make_stream(b"", S=Name.JavaScript, JS=String("app.alert(1)")),
+                         C=Dictionary(S=Name.Named, N=Name.NextPage,
+                                      Next=Dictionary(S=Name.ImportData, F=String("data.fdf"))))
+    parent = pdf.make_indirect(Dictionary(FT=Name.Tx, T=String("bedrag"), AA=Dictionary(K=_javascript(pdf, "k()"))))
+    widget = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Widget, Rect=[50, 50, 200, 80], P=page,
+                                          Parent=parent))
+    parent.Kids = Array([widget])
+    pdf.Root.AcroForm = Dictionary(Fields=Array([parent]))
+    pdf.Root.AA = Dictionary(WC=_javascript(pdf, "app.alert(2)"))
+    attachment = pdf.make_stream(b"", Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[0, 40, 10, 50],
+                                 FS=_embedded(pdf, "rapport.scr"))
+    page.Annots = Array([
+        widget, attachment,
+        _link(pdf, [10, 10, 100, 30], pdf.make_stream(b"", S=Name.Launch, F=String("calc.exe"))),
+        _link(pdf, [10, 40, 100, 60], Dictionary(S=Name.Thread, F=String("elders.pdf"), D=0)),
+        _link(pdf, [10, 70, 100, 90], Dictionary(S=Name.URI, URI=String("https://www.example.org/"))),
+    ])
+    pdf.save(path)
+    return path
+
+
+EXPECTED_DISGUISED_REMOVAL = ("3 JavaScript actions, 1 Launch action, 1 link to another file, 1 form data "
+                              "import and the embedded file 'rapport.scr'")

@@ -191,22 +191,13 @@ def test_every_corpus_file_is_usable_or_refused_with_a_reason(tmp_path, path):
         assert len(reader.pages) == verdict.pages > 0
 
 
-def test_the_project_sets_the_limits_annexes_are_inspected_with(tmp_path):
-    import dataclasses
-
-    from kcvs_pdf.annexes.plan import collect_annexes
-    from kcvs_pdf.errors import Diagnostics
-    from kcvs_pdf.model import Edition, InflateLimits, Project
-    from kcvs_pdf.sources.load import load_report
-
+def test_report_yaml_sets_the_limits_annexes_are_inspected_with(tmp_path):
     root = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
-    project = Project(root=root, sources=root / "sources", layout=root / "layouts" / "default", output=None)
-    report = load_report(project.sources, Diagnostics(root))
-    found = {}
-    for limit in (InflateLimits(), InflateLimits(per_stream=1024, total=1024**2)):
-        diagnostics = Diagnostics(root)
-        plan = collect_annexes(report, dataclasses.replace(project, annex_limits=limit), Edition.FULL,
-                               project.annex_cache, diagnostics)
-        found[limit.per_stream] = (len(plan.bundled), [d.message for d in diagnostics.errors])
-    assert found[InflateLimits().per_stream] == (1, [])
-    assert found[1024][0] == 0 and "more than 1 KiB (a 'decompression bomb')" in found[1024][1][0]
+    assert run_cli(root, "check").exit_code == 0
+    report = root / "sources" / "report.yaml"
+    report.write_text(report.read_text() + 'annex_limits: {stream: "1 kB", total: "1 MB"}\n')
+    result = run_cli(root, "check")
+    assert result.exit_code == 1 and "more than 1000 bytes (a 'decompression bomb')" in result.output, result.output
+    report.write_text(report.read_text().replace('"1 kB"', '"1 MB"').replace('total: "1 MB"', 'total: "vol"'))
+    result = run_cli(root, "check")
+    assert "sources/report.yaml:22:39: error: 'annex_limits: total' must be a size such as \"5 MB\"" in result.output

@@ -165,28 +165,32 @@ def test_bundle_keeps_the_reports_structure_tree_metadata_and_language(bundled):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    """Bundle an annex with every kind of active content, the corpus attachment and a form twice."""
+    """Bundle an annex with every kind of active content, the corpus attachment, a form twice and
+    an annex whose active content is disguised."""
     from conftest import CORPUS
-    from hostile import active_content_pdf
+    from hostile import active_content_pdf, disguised_active_content_pdf
     root = tmp_path_factory.mktemp("hostile")
     attachment = CORPUS / "embedded-file-attachment.pdf"
     if not attachment.is_file():
         pytest.skip("embedded-file-attachment.pdf is only in ../shared/annex-corpus/")
     form = FIXTURE_ANNEXES / "acroform-fields.pdf"
-    project = annex_project(root / "p", [active_content_pdf(root / "hostile.pdf"), attachment, form, form])
+    project = annex_project(root / "p", [active_content_pdf(root / "hostile.pdf"), attachment, form, form,
+                                         disguised_active_content_pdf(root / "disguised.pdf")])
     return project, run_cli(project, "build"), run_cli(project, "build", "--strict")
 
 
 def test_active_content_is_named_per_annex_at_its_link(hostile):
-    from hostile import EXPECTED_REMOVAL
+    from hostile import EXPECTED_DISGUISED_REMOVAL, EXPECTED_REMOVAL
     _, result, strict = hostile
     assert result.exit_code == 0, result.output
     assert (f"sources/sections/01-sectie-1.md:5:10: warning: annex 'annexes/bijlage 1.pdf': removed "
             f"{EXPECTED_REMOVAL} [annex.active-content]") in result.output
     assert ("sources/sections/02-sectie-2.md:5:10: warning: annex 'annexes/bijlage 2.pdf': removed the "
             "embedded file 'image.png' [annex.active-content]") in result.output
-    assert result.output.count("[annex.active-content]") == 2
-    assert strict.exit_code == 1 and "Build stopped: 0 error(s), 2 warning(s)" in strict.output
+    assert (f"sources/sections/05-sectie-5.md:5:10: warning: annex 'annexes/bijlage 5.pdf': removed "
+            f"{EXPECTED_DISGUISED_REMOVAL} [annex.active-content]") in result.output
+    assert result.output.count("[annex.active-content]") == 3
+    assert strict.exit_code == 1 and "Build stopped: 0 error(s), 3 warning(s)" in strict.output
 
 
 def test_no_active_content_is_left_anywhere_in_the_bundle(hostile):
@@ -201,7 +205,7 @@ def test_no_active_content_is_left_anywhere_in_the_bundle(hostile):
 def test_plain_links_outline_and_clashing_form_fields_survive_the_cleaning(hostile):
     project, _, _ = hostile
     reader = PdfReader(project / "build" / "testverslag-2023.pdf")
-    start = annex_starts(reader, 4)[0]
+    start = annex_starts(reader, 5)[0]
     annex_links = [l for l in links(reader) if l.page == start]
     assert [l.uri for l in annex_links if l.uri] == ["https://www.example.org/"] * 2
     assert [l.target_page for l in annex_links if l.target_page is not None] == [start + 1]
@@ -210,4 +214,5 @@ def test_plain_links_outline_and_clashing_form_fields_survive_the_cleaning(hosti
     assert [(e.title, e.page) for e in hostile_outline.children] == [("Tweede pagina", start + 1),
                                                                      ("Script", None)]
     form = source_reader(FIXTURE_ANNEXES / "acroform-fields.pdf").get_fields()
-    assert len(reader.get_fields()) == 2 * len(form) + 1  # the hostile annex's field "naam" stays
+    # The hostile annexes' fields "naam" and "bedrag" stay.
+    assert len(reader.get_fields()) == 2 * len(form) + 2

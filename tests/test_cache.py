@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 
 import pytest
 from conftest import FIXTURE_ANNEXES, make_project, run_cli
 
 from kcvs_pdf import build as build_module
+from kcvs_pdf import cache
 
 PDF = "build/testverslag-2023.pdf"
 
@@ -91,3 +94,32 @@ def test_the_cache_is_safe_to_delete_and_never_trusted_when_damaged(built):
     entry.write_text("{not json")
     rebuilt = run_cli(project, "build")
     assert "[4/6] Rendering" in rebuilt.output and (project / PDF).read_bytes() == first
+
+
+def test_a_layout_outside_the_project_is_fingerprinted_too(tmp_path):
+    project = make_project(tmp_path / "p")
+    shutil.copytree(project / "layouts" / "default", tmp_path / "huisstijl")
+    for _ in range(2):
+        result = run_cli(project, "build", "--layout", str(tmp_path / "huisstijl"))
+        assert result.exit_code == 0, result.output
+    assert "unchanged since the last build" in result.output
+
+
+class FullDisk:
+    """The os module, as seen by a cache whose disk filled up after the PDF was written."""
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    @staticmethod
+    def replace(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_the_cache_keeps_the_pdf_leaves_the_build_a_success(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "os", FullDisk())
+    project = make_project(tmp_path / "p")
+    result = run_cli(project, "build")
+    assert result.exit_code == 0, result.output
+    assert (project / PDF).read_bytes().startswith(b"%PDF-")
+    assert not any((project / "build" / ".cache" / "builds").iterdir())

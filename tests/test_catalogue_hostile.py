@@ -14,9 +14,11 @@ import fcntl
 import functools
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +32,21 @@ from conftest import (
     run_cli,
 )
 from golden import assert_matches_golden
+from hostile import (
+    EXPECTED_DISGUISED_REMOVAL,
+    EXPECTED_REMOVAL,
+    active_content_pdf,
+    bomb_pdf,
+    disguised_active_content_pdf,
+    image_bomb_pdf,
+    object_stream_bomb_pdf,
+)
 from test_catalogue import A, markdown, params, transcript
 from test_catalogue_sources import SourceCase, assert_reported, make_case, replaced_by
 
 import kcvs_pdf.build
+from kcvs_pdf import cache
+from kcvs_pdf.annexes import inspection
 from kcvs_pdf.cli import common
 from kcvs_pdf.layout import compose, render
 from kcvs_pdf.model import RenderLimits
@@ -83,10 +96,34 @@ def fifo(relative: str):
     return replaced_by(os.mkfifo, relative)
 
 
+def png(width: int, height: int, pixels: bytes) -> bytes:
+    """Return an RGB PNG whose chunks are all intact (right lengths and checksums) around `pixels`."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def annex(make):
+    """Return a prepare step that lets make write the annex section alfa links to."""
+    def prepare(project: Path) -> None:
+        (project / "sources" / "annexes").mkdir(exist_ok=True)
+        make(project / "sources" / "annexes" / "alfa bijlage.pdf")
+    return prepare
+
+
 CASES = [
     # --- a render that cannot finish: a located error naming the likely cause, never a traceback ---
     SourceCase("render-font-size-huge", {}, f"{CSS}:1:1", "render.failed", message="ZeroDivisionError",
                prepare=appended_to(CSS, "\np { font-size: 1e9px; }\n")),
+    # --- an annex that would inflate beyond the limits in every reader is refused, wherever it hides ---
+    SourceCase("annex-decompression-bomb", {}, f"{A}:5:10", "annex.unusable",
+               message="a compressed stream in it would expand to more than 256 MiB", prepare=annex(bomb_pdf)),
+    SourceCase("annex-image-declares-gigabytes", {}, f"{A}:5:10", "annex.unusable",
+               message="an image in it would take more than 256 MiB", prepare=annex(image_bomb_pdf)),
+    SourceCase("annex-object-stream-bomb", {}, f"{A}:5:10", "annex.unusable",
+               message="a compressed stream in it would expand to more than 256 MiB",
+               prepare=annex(object_stream_bomb_pdf)),
     # --- templates are composed in a bounded child too: a sandbox still lets them grow or fail ---
     SourceCase("template-text-repeated-without-end", {}, f"{COVER}:5:1", "layout.memory",
                prepare=replaced_in(COVER, "<h1", '{{ ("x" * 100000000) * 100 }}<h1')),
@@ -101,6 +138,9 @@ CASES = [
                f"{REPORT_HTML}:{COVER_INCLUDE_LINE}:1", "layout.outside",
                prepare=replaced_in(REPORT_HTML, '{% include "cover.html" %}',
                                    '{% include "../../secret.html" ignore missing %}')),
+    SourceCase("template-reads-a-file-through-a-path", {"secret.html": "<p>GEHEIM</p>\n"}, f"{COVER}:5:1",
+               "layout.unsafe", message="access to attribute 'read_text' of 'PosixPath' object is unsafe",
+               prepare=replaced_in(COVER, "<h1", '{{ (report.sources / "../secret.html").read_text() }}<h1')),
     SourceCase("template-link-outside", {}, f"{REPORT_HTML}:{COVER_INCLUDE_LINE}:1", "layout.outside-project",
                message="template 'cover.html' was not read because it leads outside layouts/default/",
                prepare=linked_out(COVER)),
@@ -127,12 +167,29 @@ CASES = [
     SourceCase("markdown-image-not-an-image",
                {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"), "sources/sections/grafiek.png": "geen png"},
                f"{A}:7:1", "markdown.image-unreadable"),
+    SourceCase("markdown-image-data-damaged",
+               {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"),
+                "sources/sections/grafiek.png": png(20, 20, b"no deflate data at all")},
+               f"{A}:7:1", "markdown.image-unreadable", message="or it is damaged"),
+    SourceCase("markdown-image-data-cut-short",
+               {A: markdown("Tekst.\n\n![Een grafiek](grafiek.png)\n"),
+                "sources/sections/grafiek.png": png(200, 200, zlib.compress(bytes(100)))},
+               f"{A}:7:1", "markdown.image-unreadable", message="or it is damaged"),
+    SourceCase("markdown-svg-shows-a-file-outside",
+               {A: markdown("![Een grafiek](grafiek.svg)\n"), "buiten.png": b"",
+                "sources/sections/grafiek.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                                '<image href="../../buiten.png" width="10" height="10"/></svg>'},
+               f"{A}:5:1", "markdown.image-unreadable",
+               message="it shows '../../buiten.png', which is not a file in sources/"),
     SourceCase("markdown-svg-not-well-formed",
                {A: markdown("![Een grafiek](grafiek.svg)\n"), "sources/sections/grafiek.svg": "<svg><g></svg>"},
                f"{A}:5:1", "markdown.image-unreadable", message="not a valid SVG file"),
     SourceCase("markdown-image-is-a-fifo", {A: markdown("![Een grafiek](grafiek.png)\n")}, f"{A}:5:1",
                "markdown.image-unreadable", message="a pipe (FIFO)",
                prepare=lambda project: os.mkfifo(project / "sources/sections/grafiek.png")),
+    SourceCase("markdown-image-link-to-itself", {A: markdown("![Een grafiek](grafiek.png)\n")}, f"{A}:5:1",
+               "markdown.image-missing",
+               prepare=lambda project: (project / "sources/sections/grafiek.png").symlink_to("grafiek.png")),
     SourceCase("layout-image-missing", {}, f"{LAYOUT}/achtergrond.png:0:0", "render.error",
                message="Failed to load image", prepare=appended_to(CSS, "\n.cover { background: url(achtergrond.png) }\n")),
 ]
@@ -161,12 +218,42 @@ def test_hostile_input_fails_the_build_with_a_located_diagnostic(tmp_path, case)
     assert_matches_golden(f"catalogue/{case.name}", output)
 
 
+@pytest.mark.parametrize("expression", [
+    '{{ (report.sources / "../gemaakt.txt").write_text("x") }}',
+    '{% for section in report.sections %}{{ section.path.unlink() }}{% endfor %}',
+    '{{ report.sources.parent.joinpath("gemaakt.txt").touch() }}',
+])
+def test_a_template_cannot_write_or_delete_files_through_the_reports_paths(tmp_path, expression):
+    project = make_project(tmp_path / "p")
+    replaced_in(COVER, "<h1", expression + "<h1")(project)
+    result = run_cli(project, "check")
+    assert result.exit_code == 1 and "[layout.unsafe]" in result.output, result.output
+    assert not (project / "gemaakt.txt").exists() and (project / A).is_file()
+
+
 def test_a_link_to_a_place_the_report_has_is_fine(tmp_path):
     body = "Zie [beta](#beta), [het hoofdstuk](#chapter-1), [de inhoud](#toc) en de noot[^1].\n\n" \
            "[Terug naar de noot](#alfa--fnref-1).\n\n[^1]: Een [noot](#alfa--fn-1).\n"
     project = make_project(tmp_path / "p", {A: markdown(body)})
     result = run_cli(project, "check")
     assert result.exit_code == 0 and result.output.splitlines()[-1] == "0 error(s), 0 warning(s)", result.output
+
+
+@pytest.mark.parametrize("make, removed", [(active_content_pdf, EXPECTED_REMOVAL),
+                                           (disguised_active_content_pdf, EXPECTED_DISGUISED_REMOVAL)],
+                         ids=["annex-active-content", "annex-active-content-disguised"])
+def test_active_content_is_named_at_the_annexs_link_and_strict_refuses_it(tmp_path, make, removed, request):
+    project = make_project(tmp_path / "p")
+    annex(make)(project)
+    result = run_cli(project, "check")
+    output = transcript(result.output, project)
+    assert result.exit_code == 0, output
+    assert (f"{A}:5:10: warning: annex 'annexes/alfa bijlage.pdf': removed {removed} "
+            "[annex.active-content]") in output.splitlines()
+    assert_matches_golden(f"catalogue/{request.node.callspec.id}", output)
+
+    strict, untouched = build_over_last_good(project, "--strict")
+    assert strict.exit_code == 1 and untouched, strict.output
 
 
 # --- an output that would overwrite an input is a usage error, before any work ---
@@ -187,6 +274,7 @@ OUTPUT_CASES = [
     OutputCase("output-over-stylesheet", CSS, CSS),
     OutputCase("output-over-annex", "sources/annexes/alfa bijlage.pdf", "sources/annexes/alfa bijlage.pdf"),
     OutputCase("output-new-file-in-sources", "sources/verslag.pdf", "sources/report.yaml"),
+    OutputCase("output-over-another-layout", "layouts/huisstijl/style.css", "layouts/huisstijl/style.css"),
     OutputCase("output-link-to-report-yaml", "verslag.pdf", "sources/report.yaml", link=True),
     OutputCase("output-in-the-build-cache", "build/.cache/annexes/verslag.pdf", "sources/report.yaml"),
 ]
@@ -194,7 +282,8 @@ OUTPUT_CASES = [
 
 @pytest.mark.parametrize("case", OUTPUT_CASES, ids=lambda case: case.name)
 def test_an_output_over_an_input_is_refused_before_any_work(tmp_path, case):
-    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    project = make_project(tmp_path / "p", {"layouts/huisstijl/style.css": "body { color: black }\n"},
+                           annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
     if case.link:
         (project / case.output).symlink_to(project / case.destroys)
     before = (project / case.destroys).read_bytes()
@@ -294,6 +383,14 @@ def test_the_same_bug_writes_the_same_report_file(tmp_path, monkeypatch):
     assert len(list((project / "build" / ".crash").iterdir())) == 1
 
 
+def test_ctrl_c_before_the_build_has_started_exits_130_not_1(tmp_path, monkeypatch):
+    def pressed(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cache, "build_key", pressed)  # the build's first step, before its own handler
+    result = run_cli(make_project(tmp_path / "p"), "build")
+    assert result.exit_code == 130 and result.output.splitlines()[-1] == "Interrupted.", result.output
+
+
 def test_help_explains_the_exit_code_of_a_bug(tmp_path):
     assert "70 internal error" in run_cli(make_project(tmp_path / "p"), "--help").output
 
@@ -355,6 +452,28 @@ def test_a_full_disk_outside_the_final_write_is_the_machine_not_a_bug(tmp_path, 
     output = transcript(result.output, project)
     assert result.exit_code == 1, output
     assert output.splitlines()[-1] == "error: build/.cache/x: the disk is full (free some space and build again)"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a file every write to fails as a full disk")
+def test_a_full_disk_while_an_annex_is_inspected_is_the_machine_not_the_annex(tmp_path, monkeypatch):
+    real = inspection._verdicts
+    monkeypatch.setattr(inspection, "_verdicts",
+                        lambda paths, copies, *limits: real(paths, [Path("/dev/full")] * len(copies), *limits))
+    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    result, untouched = build_over_last_good(project)
+    output = transcript(result.output, project)
+    assert result.exit_code == 1 and untouched, output
+    assert output.splitlines()[-1] == "error: /dev: the disk is full (free some space and build again)"
+
+
+def test_a_file_where_a_folder_of_the_build_belongs_is_named_in_one_line(tmp_path):
+    project = make_project(tmp_path / "p", annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"})
+    (project / "build").mkdir()
+    (project / "build" / ".cache").write_text("geen map")
+    result = run_cli(project, "build")
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == ("error: build/.cache/annexes: part of this path is a file where "
+                                              "a folder is needed (move that file away)")
 
 
 def test_a_malformed_source_date_epoch_is_an_error_not_wrong_fonts(tmp_path, monkeypatch):
@@ -430,5 +549,6 @@ def test_only_temporary_files_of_builds_that_are_gone_are_removed(tmp_path):
         alive.wait()
 
 
-EXTRA_GOLDEN = ["render-page-size-huge", "render-timeout", "template-loops-without-end", "internal-error", "disk-full", "read-only-folder",
+EXTRA_GOLDEN = ["annex-active-content", "annex-active-content-disguised", "render-page-size-huge", "render-timeout",
+                "template-loops-without-end", "internal-error", "disk-full", "read-only-folder",
                 "source-date-epoch-malformed"]

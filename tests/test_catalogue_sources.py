@@ -71,6 +71,10 @@ def dangling_link(path: Path) -> None:
     path.symlink_to(path.with_name("verdwenen.md"))
 
 
+def link_to_itself(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
 def alias_bomb() -> list[str]:
     """Front-matter lines whose last list would expand to 9**9 values."""
     rows = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
@@ -172,6 +176,13 @@ CASES = [
                warning=True, message="'01-alfa.md' is very large (164 KB, 20505 words"),
     SourceCase("markdown-word-too-long", {A: markdown("Tekst " + "a" * 200 + " einde.\n")}, f"{A}:5:7",
                "markdown.long-word", message="a word of 200 characters without a space"),
+    SourceCase("markdown-words-joined-by-no-break-spaces", {A: markdown("woord\u00a0" * 30 + "einde.\n")},
+               f"{A}:5:1", "markdown.long-word", message="a word of 186 characters joined by no-break spaces"),
+    SourceCase("title-word-too-long", {A: section('title: "' + "x" * 150 + '"')}, f"{A}:2:8",
+               "section.long-word", message="'title' has a word of 150 characters without a space"),
+    SourceCase("report-colophon-word-too-long",
+               {R: report('value: "Kenniscentrum Vlaamse Steden"', 'value: "' + "z" * 120 + '"')}, f"{R}:21:12",
+               "report.long-word", message="'value' has a word of 120 characters"),
     SourceCase("markdown-long-address-as-text",
                {A: markdown("Zie https://www.example.org/" + "map/" * 25 + "bijlage.pdf voor meer.\n")},
                f"{A}:5:5", "markdown.long-word", message="make a long address a link"),
@@ -185,6 +196,8 @@ CASES = [
                message="it is a link to a file that does not exist", prepare=replaced_by(dangling_link, A)),
     SourceCase("section-link-outside-sources", {A: None}, f"{A}:1:1", "source.outside-project",
                message="it leads outside sources/ through a link", prepare=replaced_by(link_outside, A)),
+    SourceCase("section-link-to-itself", {A: None}, f"{A}:1:1", "source.unreadable",
+               message="it is a link that leads back to itself", prepare=replaced_by(link_to_itself, A)),
     SourceCase("report-yaml-is-a-folder", {R: None}, f"{R}:1:1", "source.not-a-file",
                prepare=replaced_by(Path.mkdir, R)),
     SourceCase("report-yaml-link-outside-sources", {R: None}, f"{R}:1:1", "source.outside-project",
@@ -209,6 +222,24 @@ CASES = [
     SourceCase("text-form-feed-keeps-line-numbers", {A: markdown("Tekst\x0c.\n\n<div>kader</div>\n")},
                f"{A}:5:6", "text.invisible", message="U+000C FORM FEED",
                also=((f"{A}:7:1", "markdown.raw-html"),)),
+    # --- invisible characters the source spells out: a YAML escape, an HTML reference, an address ---
+    SourceCase("text-escaped-right-to-left-override-in-title", {A: section('title: "Werkgroep \\u202ERPDG"')},
+               f"{A}:2:19", "text.invisible",
+               message="'\\u202E' stands for the invisible character U+202E RIGHT-TO-LEFT OVERRIDE; remove it"),
+    SourceCase("text-escaped-null-in-link-label", {A: with_link('  - label: "MEER\\0 INFORMATIE"', URL)},
+               f"{A}:4:17", "text.invisible", message="'\\0' stands for the invisible character U+0000 NULL"),
+    SourceCase("text-escaped-escape-in-report",
+               {R: report('subject: "Een klein testverslag"', 'subject: "Een klein \\e[31mtestverslag"')},
+               f"{R}:6:21", "text.invisible", message="U+001B ESCAPE"),
+    SourceCase("text-character-reference-in-body", {A: markdown("Tekst met &#x202e;gnirdlek.\n")}, f"{A}:5:11",
+               "text.invisible", message="'&#x202e;' stands for the invisible character U+202E"),
+    SourceCase("text-named-reference-in-body", {A: markdown("Tekst&rlm; met een richtingsteken.\n")},
+               f"{A}:5:6", "text.invisible", message="'&rlm;' stands for the invisible character U+200F"),
+    SourceCase("text-tag-characters-in-title", {A: section('title: "Alfa\U000e0041\U000e0042 werkgroep"')},
+               f"{A}:2:13", "text.invisible", message="U+E0041 TAG LATIN CAPITAL LETTER A"),
+    SourceCase("annex-address-with-hidden-character",
+               {A: with_link(LABEL, '    url: "https://www.example.org/rapport%E2%80%AEfdp.exe.pdf"')}, f"{A}:5:10",
+               "section.invalid-url", message="U+202E RIGHT-TO-LEFT OVERRIDE, written %E2%80%AE"),
     SourceCase("text-zero-width-space-in-title", {A: section('title: "Alfa\u200bwerkgroep"')}, f"{A}:2:13",
                "text.zero-width", warning=True, message="title contains the zero-width character U+200B"),
     SourceCase("text-byte-order-mark-in-body", {A: markdown("Tekst\ufeff met een BOM.\n")}, f"{A}:5:6",

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import make_project, run_cli
 
 from kcvs_pdf import confine
-from kcvs_pdf.confine import RefusedFile, read_confined
+from kcvs_pdf.confine import RefusedFile, digest_confined, read_confined
 
 
 @pytest.fixture
@@ -89,3 +90,28 @@ def test_an_unreadable_file_is_refused(root):
     (root / "a.md").write_bytes(b"x")
     (root / "a.md").chmod(0)
     assert refusal(root / "a.md", root).reason == "unreadable"
+
+
+def test_a_digest_reads_a_file_inside_and_only_the_link_of_one_outside(root, tmp_path):
+    outside = tmp_path / "buiten.txt"
+    outside.write_text("GEHEIM")
+    link = root / "notities.txt"
+    link.symlink_to(outside)
+    inside = root / "report.yaml"
+    inside.write_text("title: een\n")
+    before = digest_confined(link, (root,))[0], digest_confined(inside, (root,))[0]
+    outside.write_text("ANDERS")
+    inside.write_text("title: twee\n")
+    after = digest_confined(link, (root,))[0], digest_confined(inside, (root,))[0]
+    assert before[0] == after[0] and before[1] != after[1]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs a file that fails when read (Linux /proc)")
+def test_a_link_to_a_file_that_fails_when_read_is_never_read_by_a_build(tmp_path):
+    # /proc/self/mem fails with EIO when read, and /proc/kmsg would wait for the kernel forever.
+    project = make_project(tmp_path / "p")
+    (project / "sources" / "sections" / "geheugen.png").symlink_to("/proc/self/mem")
+    (project / "layouts" / "default" / "geheugen.txt").symlink_to("/proc/self/mem")
+    for edition in ("full", "draft"):
+        result = run_cli(project, "build", "--edition", edition)
+        assert result.exit_code == 0, result.output

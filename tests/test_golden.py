@@ -22,6 +22,7 @@ if updating():
     )
     from test_catalogue_hostile import (  # noqa: F401
         test_a_huge_page_size_ends_in_a_memory_error_not_an_exhausted_machine,
+        test_active_content_is_named_at_the_annexs_link_and_strict_refuses_it,
         test_a_machine_that_refuses_the_write_gets_one_line_saying_what_to_do,
         test_a_malformed_source_date_epoch_is_an_error_not_wrong_fonts,
         test_a_render_that_does_not_end_is_stopped_at_the_timeout,

@@ -128,9 +128,11 @@ def pdf_with(*sizes: int) -> pikepdf.Pdf:
 
 @pytest.mark.parametrize(("limits", "problem"), [
     (InflateLimits(per_stream=4096, total=10**6), "is refused: a compressed stream in it would expand to "
-     "more than 4 KiB (a 'decompression bomb'); ask for a copy saved without it, e.g. printed to PDF"),
+     "more than 4 KiB (a 'decompression bomb'); ask for a copy saved without it, e.g. printed to PDF, "
+     "or, if you trust the file, raise annex_limits: stream in report.yaml"),
     (InflateLimits(per_stream=5000, total=8192), "is refused: its compressed streams would expand to more "
-     "than 8 KiB in all (a 'decompression bomb'); ask for a copy saved without them, e.g. printed to PDF"),
+     "than 8 KiB in all (a 'decompression bomb'); ask for a copy saved without them, e.g. printed to PDF, "
+     "or, if you trust the file, raise annex_limits: total in report.yaml"),
     (InflateLimits(per_stream=5000, total=10**6), ""),
 ])
 def test_limits_per_stream_and_in_all(limits, problem):

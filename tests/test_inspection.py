@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_ANNEXES
-from hostile import bomb_pdf
+from hostile import bomb_pdf, image_bomb_pdf, object_stream_bomb_pdf
 
 from kcvs_pdf.annexes import inspection
 from kcvs_pdf.annexes.inspection import Verdict, inspect_files, inspect_in_child
@@ -18,7 +21,8 @@ def inspect_file(path, cache, limits=InflateLimits()) -> Verdict:
 
 
 BOMB_PROBLEM = ("is refused: a compressed stream in it would expand to more than 256 MiB (a 'decompression "
-                "bomb'); ask for a copy saved without it, e.g. printed to PDF")
+                "bomb'); ask for a copy saved without it, e.g. printed to PDF, or, if you trust the file, "
+                "raise annex_limits: stream in report.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +142,29 @@ def test_a_cache_entry_of_another_format_is_not_trusted(tmp_path, annex, childre
     (entry,) = cache.glob("*.json")
     entry.write_text(json.dumps({"usable": True, "pages": 4, "shape": "old"}))
     assert inspect_file(annex, cache).usable and len(children) == 2
+
+
+def test_an_image_that_declares_gigabytes_of_pixels_is_refused_as_a_bomb(tmp_path):
+    # A viewer decodes it into the bitmap it declares, whatever few bytes of data it holds.
+    path = image_bomb_pdf(tmp_path / "image.pdf")
+    assert path.stat().st_size < 8 * 1024
+    verdict = inspect_in_child(path, tmp_path / "out.pdf")
+    assert verdict.problem == ("is refused: an image in it would take more than 256 MiB (a 'decompression "
+                               "bomb'); ask for a copy saved without it, e.g. printed to PDF, or, if you "
+                               "trust the file, raise annex_limits: stream in report.yaml")
+
+
+def test_a_bomb_in_an_object_stream_is_refused_before_qpdf_inflates_it(tmp_path):
+    # qpdf decodes the object stream while opening the file: held whole, its 512 MiB would not fit
+    # in the 256 MiB the child may address, and the file would be called damaged.
+    path = object_stream_bomb_pdf(tmp_path / "objects.pdf")
+    verdict = inspect_in_child(path, tmp_path / "out.pdf", memory=256 * 1024**2,
+                               limits=InflateLimits(per_stream=16 * 1024**2))
+    assert verdict.problem.startswith("is refused: a compressed stream in it would expand to more than 16 MiB")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a file every write to fails as a full disk")
+def test_a_copy_that_cannot_be_written_is_the_machines_failure_not_the_annexs(tmp_path):
+    with pytest.raises(OSError) as caught:
+        inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", Path("/dev/full"))
+    assert caught.value.errno == errno.ENOSPC

@@ -210,6 +210,23 @@ def test_an_edited_section_is_shown_alone_first_then_in_the_whole_draft(project)
                                     for s in e.sections for p in s.paragraphs)
 
 
+def test_a_preview_stylesheet_that_leads_outside_is_not_read(project, tmp_path):
+    (tmp_path / "buiten.css").write_text('.section-body::after { content: "GEHEIM" }\n')
+    stylesheet = project / "layouts/default/preview.css"
+    stylesheet.unlink()
+    stylesheet.symlink_to(tmp_path / "buiten.css")
+    notes = []
+    with started(project, notes.append) as session:
+        first = wait_for(session, lambda s: s.stage is Stage.DRAFT)
+        section = project / "sources/sections/01-alfa.md"
+        section.write_text(ALFA.replace("zes keer", "negen keer"))
+        session.saved({section})
+        shown = wait_for(session, lambda s: s.stage is Stage.DRAFT and s.generation > first.generation)
+    assert "negen keer" in text_of(shown, "alfa")
+    assert not any(note.startswith("“Alfa werkgroep” shown in ") for note in notes), notes
+    assert all("GEHEIM" not in page.text.text for page in shown.pages)
+
+
 def test_a_section_rendered_alone_looks_as_in_the_whole_draft(project):
     """The page shown first is the page the draft will have: same text, same pixels."""
     with started(project) as session:

@@ -355,6 +355,19 @@ def test_an_annex_url_that_would_leave_the_folder_is_refused(tmp_path):
         in result.output
 
 
+def test_a_landing_stylesheet_that_leads_outside_is_not_published(tmp_path):
+    project = publish_project(tmp_path)
+    (tmp_path / "geheim.css").write_text("/* GEHEIM */\n")
+    stylesheet = project / "layouts" / "default" / "landing.css"
+    stylesheet.unlink()
+    stylesheet.symlink_to(tmp_path / "geheim.css")
+    result, intact = publish_over_previous(project)
+    assert result.exit_code == 1 and intact, result.output
+    assert ("layouts/default/landing.css:1:1: error: 'landing.css' was not read because it leads outside "
+            "layouts/default/ through a link") in result.output
+    assert "GEHEIM" not in result.output
+
+
 def test_an_unapproved_section_stops_publishing(tmp_path):
     beta = SECTIONS["sources/sections/02-beta.md"].replace('title: "Beta project"\n', 'title: "Beta project"\n'
                                                                                        '        status: "review"\n')

@@ -7,7 +7,13 @@ import io
 import pikepdf
 import pytest
 from conftest import CORPUS
-from hostile import EXPECTED_REMOVAL, active_content_pdf, forbidden_names
+from hostile import (
+    EXPECTED_DISGUISED_REMOVAL,
+    EXPECTED_REMOVAL,
+    active_content_pdf,
+    disguised_active_content_pdf,
+    forbidden_names,
+)
 from pikepdf import Array, Dictionary, Name, String
 
 from kcvs_pdf.annexes.sanitize import remove_active_content
@@ -96,3 +102,26 @@ def test_a_removed_annotation_leaves_no_reference_in_the_structure_tree():
     assert list(reopened.Root.StructTreeRoot.K.K) == []
     assert "/Annots" not in reopened.pages[0] or len(reopened.pages[0].Annots) == 0
     assert forbidden_names(reopened) == set()
+
+
+def test_active_content_in_disguise_is_found_too(tmp_path):
+    pdf = pikepdf.open(disguised_active_content_pdf(tmp_path / "disguised.pdf"))
+    assert remove_active_content(pdf) == EXPECTED_DISGUISED_REMOVAL
+    cleaned = saved_and_reopened(pdf)
+    assert forbidden_names(cleaned) == set()
+    annotations = cleaned.pages[0].Annots
+    assert [str(a.Subtype) for a in annotations] == ["/Widget", "/Link", "/Link", "/Link"]
+    assert str(annotations[3].A.URI) == "https://www.example.org/"
+    assert str(cleaned.Root.AcroForm.Fields[0].T) == "bedrag"
+
+
+def test_an_action_where_no_viewer_looks_for_one_is_removed_too(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    page = pdf.pages[0].obj
+    page.Extra = Dictionary(S=Name.Launch, F=String("calc.exe"))
+    # A structure element has /S too, and a parent: it is no action.
+    page.Element = Dictionary(Type=Name.StructElem, S=Name.Sound, P=pdf.Root)
+    assert remove_active_content(pdf) == "1 Launch action"
+    cleaned = saved_and_reopened(pdf)
+    assert "/Extra" not in cleaned.pages[0].obj and cleaned.pages[0].obj.Element.S == Name.Sound

@@ -8,6 +8,7 @@ Deleting build/.cache/ is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .confine import digest_confined
 from .model import Edition, Project
 from .sources.revision import draft_stamp
 
@@ -47,11 +49,13 @@ def build_key(project: Project, edition: Edition, strict: bool) -> str:
     if edition is Edition.DRAFT:
         stamp = draft_stamp(project.root, (project.sources, project.layout))
         digest.update(f"{stamp.revision} {stamp.changed}".encode() + b"\0")
-    for base, folder in ((_PACKAGE, _PACKAGE), (project.root, project.sources), (project.root, project.layout)):
+    readable = (_PACKAGE, project.root, project.sources, project.layout)
+    for name, folder in (("package", _PACKAGE), ("sources", project.sources), ("layout", project.layout)):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+            if (path.is_dir() and not path.is_symlink()) or "__pycache__" in path.parts:
+                continue
+            digest.update(f"{name}/{path.relative_to(folder).as_posix()}".encode() + b"\0")
+            digest.update(digest_confined(path, readable)[0])
     return digest.hexdigest()
 
 
@@ -81,13 +85,22 @@ def replay(project: Project, edition: Edition, key: str) -> CachedBuild | None:
 
 
 def remember(project: Project, edition: Edition, entry: CachedBuild) -> None:
-    """Keep what a successful build wrote, so that an unchanged rebuild can skip the work."""
+    """Keep what a successful build wrote, so that an unchanged rebuild can skip the work.
+
+    Only ever a saving of time: when the disk is full the build has still written its PDF, and
+    the entry is left out (a half-written one would be removed, and never be trusted).
+    """
     entry_path, copy = _files(project, edition)
-    entry_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = copy.with_name(f".{copy.name}.{os.getpid()}")
-    temporary.write_bytes(Path(entry.path).read_bytes())
-    os.replace(temporary, copy)
-    entry_path.write_text(json.dumps(asdict(entry), indent=1), encoding="utf-8")
+    try:
+        entry_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(Path(entry.path).read_bytes())
+        os.replace(temporary, copy)
+        entry_path.write_text(json.dumps(asdict(entry), indent=1), encoding="utf-8")
+    except OSError:
+        for path in (temporary, entry_path):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
 
 def _files(project: Project, edition: Edition) -> tuple[Path, Path]:

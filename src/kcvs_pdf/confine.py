@@ -1,7 +1,10 @@
-"""Turn a path the build wants to read into its bytes, only when it is a regular file inside the project."""
+"""Turn a path the build wants to read into its bytes, or their digest, only when it is a regular file inside
+the project."""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -54,6 +57,30 @@ def read_confined(path: Path, roots: tuple[Path, ...], max_bytes: int) -> bytes:
     return data
 
 
+def digest_confined(path: Path, roots: tuple[Path, ...]) -> tuple[bytes, float]:
+    """Return the SHA-256 and modification time of what a build may read at path.
+
+    A regular file under one of roots is read. Anything else (a link out of roots, a pipe, a
+    device, a file that cannot be read) counts by what it is and where a link leads, from the
+    entry itself: reading it could hang (a pipe, /proc/kmsg) or read what is not the report's.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        status = os.stat(target)
+        if stat.S_ISREG(status.st_mode) and any(target.is_relative_to(os.path.realpath(root)) for root in roots):
+            digest = hashlib.sha256()
+            with os.fdopen(os.open(target, _OPEN_FLAGS), "rb") as file:
+                while chunk := file.read(1024**2):
+                    digest.update(chunk)
+            return digest.digest(), status.st_mtime
+        status = os.lstat(path)
+        what = f"{stat.S_IFMT(status.st_mode)} {os.readlink(path) if os.path.islink(path) else ''}"
+    except OSError as error:
+        # The build reports the problem when it reads the file; a fingerprint only needs to differ.
+        status, what = None, f"unreadable {error.errno}"
+    return hashlib.sha256(what.encode()).digest(), status.st_mtime if status else 0.0
+
+
 def _shown_root(root: Path) -> str:
     """Name a folder the way editors know it: `sources/`, `layouts/default/`."""
     return f"{root.parent.name}/{root.name}/" if root.parent.name == LAYOUTS else f"{root.name}/"
@@ -68,6 +95,9 @@ def _stat(path: Path, target: Path) -> os.stat_result:
                               "remove the link, or put the file itself here") from None
         raise RefusedFile(path, "missing", "the file does not exist") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedFile(path, "unreadable", "it is a link that leads back to itself: remove the "
+                              "link, or put the file itself here") from None
         raise RefusedFile(path, "unreadable", f"it cannot be read ({error.strerror}): check its "
                           "permissions") from None
 

@@ -63,7 +63,7 @@ class Diagnostics:
         if self._root is not None:
             # The path as named first: a link is shown where it is, not where it leads.
             for shown, root in ((Path(os.path.abspath(path)), Path(os.path.abspath(self._root))),
-                                (path.resolve(), self._root.resolve())):
+                                (Path(os.path.realpath(path)), Path(os.path.realpath(self._root)))):
                 if shown.is_relative_to(root):
                     return shown.relative_to(root).as_posix()
         return path.as_posix()
@@ -163,12 +163,16 @@ class SettingError(KcvsError):
 
 _READ_ONLY = "the folder is read-only (check its permissions or choose another with -o)"
 _FULL = "the disk is full (free some space and build again)"
+_FILE_FOR_FOLDER = "part of this path is a file where a folder is needed (move that file away)"
+_FOLDER_FOR_FILE = "it is a folder where a file is needed (move it away)"
 _WRITE_FAILURES = {errno.EROFS: _READ_ONLY, errno.EACCES: _READ_ONLY, errno.EPERM: _READ_ONLY,
-                   errno.ENOSPC: _FULL, errno.EDQUOT: _FULL}
+                   errno.ENOSPC: _FULL, errno.EDQUOT: _FULL, errno.ENOTDIR: _FILE_FOR_FOLDER,
+                   errno.EEXIST: _FILE_FOR_FOLDER, errno.EISDIR: _FOLDER_FOR_FILE}
 
 
 def write_failure(error: OSError) -> str | None:
-    """Return what to do about a write the machine refused (read-only, disk full), or None for another error."""
+    """Return what to do about a write the machine refused (read-only, disk full, a file or folder in the
+    way), or None for another error."""
     return _WRITE_FAILURES.get(error.errno)
 
 

@@ -185,6 +185,16 @@ class ColophonLine:
 
 
 @dataclass(frozen=True)
+class InflateLimits:
+    """How far an annex's compressed streams may expand before the file is refused."""
+
+    per_stream: int = 256 * 1024**2
+    """Bytes one stream may decode to."""
+    total: int = 1024**3
+    """Bytes all streams of the file together may decode to."""
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole report as validated from `sources/`."""
 
@@ -205,6 +215,8 @@ class Report:
     """The sources folder the report came from."""
     budgets: tuple[SizeBudget, ...] = ()
     """Size budgets report.yaml sets (`budget:`); editions it does not name keep the default."""
+    annex_limits: InflateLimits = InflateLimits()
+    """How far an annex's streams may expand before it is refused as a bomb (`annex_limits:`)."""
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -314,16 +326,6 @@ class RenderedReport:
 
 
 @dataclass(frozen=True)
-class InflateLimits:
-    """How far an annex's compressed streams may expand before the file is refused."""
-
-    per_stream: int = 256 * 1024**2
-    """Bytes one stream may decode to."""
-    total: int = 1024**3
-    """Bytes all streams of the file together may decode to."""
-
-
-@dataclass(frozen=True)
 class RenderLimits:
     """How long and how much memory rendering may take before the build stops it."""
 
@@ -343,8 +345,6 @@ class Project:
     layout: Path
     output: Path | None
     """Output file chosen on the command line, or None for `build/<name>.pdf`."""
-    annex_limits: InflateLimits = InflateLimits()
-    """How far an annex's compressed streams may expand before it is refused as a bomb."""
     render_limits: RenderLimits = RenderLimits()
     """How long and how much memory rendering may take."""
 

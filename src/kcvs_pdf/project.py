@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .model import Project
@@ -17,7 +18,7 @@ class ProjectNotFound(Exception):
 
 def find_root(start: Path) -> Path:
     """Return start or the nearest folder above it that holds layouts/, as git finds its .git."""
-    start = start.resolve()
+    start = _real(start)
     for folder in (start, *start.parents):
         if (folder / MARKER).is_dir():
             return folder
@@ -35,7 +36,12 @@ def open_project(root: Path | None, sources: Path | None, layout: Path | None,
     """
     if root is None:
         root = find_root(sources if sources is not None else Path.cwd())
-    root = root.resolve()
-    return Project(root=root, sources=(sources or root / SOURCES).resolve(),
-                   layout=(layout or root / LAYOUT).resolve(),
-                   output=output.resolve() if output else None)
+    root = _real(root)
+    return Project(root=root, sources=_real(sources or root / SOURCES), layout=_real(layout or root / LAYOUT),
+                   output=_real(output) if output else None)
+
+
+def _real(path: Path) -> Path:
+    # Not Path.resolve(), which raises on a link that leads to itself: such a folder or file is
+    # reported where it is used.
+    return Path(os.path.realpath(path))

@@ -17,9 +17,11 @@ from pikepdf import Array, Name
 from ..model import InflateLimits
 
 CHUNK = 1024**2
+_INDEX_STREAM = re.compile(rb"/Type\s*/(?:ObjStm|XRef)(?![\w#])")
+_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/\w+)")
 
-# Image codecs end the chain: nothing in the build decodes images, viewers decode them
-# into a bitmap whose size the page fixes, so their encoded size is what is counted.
+# Image codecs end the chain: nothing in the build decodes images; what a viewer decodes them
+# into is the bitmap the image declares, counted apart (bitmap_size).
 _IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF",
                   "/Crypt"}
 
@@ -32,15 +34,56 @@ def find_bomb(pdf: pikepdf.Pdf, limits: InflateLimits) -> str:
             continue
         size = decoded_size(obj, min(limits.per_stream, limits.total - total) + 1)
         if size > limits.per_stream:
-            return (f"is refused: a compressed stream in it would expand to more than "
-                    f"{_size(limits.per_stream)} (a 'decompression bomb'); ask for a copy saved "
-                    "without it, e.g. printed to PDF")
+            return stream_bomb(limits)
+        # Only the stream's own decoded bytes count in all: a viewer decodes images page by page.
+        if bitmap_size(obj) > limits.per_stream:
+            return stream_bomb(limits, "an image in it would take")
         total += size
         if total > limits.total:
             return (f"is refused: its compressed streams would expand to more than "
                     f"{_size(limits.total)} in all (a 'decompression bomb'); ask for a copy "
-                    "saved without them, e.g. printed to PDF")
+                    "saved without them, e.g. printed to PDF, or, if you trust the file, raise "
+                    "annex_limits: total in report.yaml")
     return ""
+
+
+def stream_bomb(limits: InflateLimits, what: str = "a compressed stream in it would expand to") -> str:
+    """Return why a file with one stream beyond the limit is refused, phrased to follow its name."""
+    return (f"is refused: {what} more than {_size(limits.per_stream)} (a 'decompression bomb'); ask for "
+            "a copy saved without it, e.g. printed to PDF, or, if you trust the file, raise "
+            "annex_limits: stream in report.yaml")
+
+
+def bitmap_size(stream: pikepdf.Stream) -> int:
+    """Return the bytes an image stream declares it shows (0 for any other stream), whatever its data.
+
+    A viewer decodes an image into as many pixels as /Width and /Height say: a few bytes of
+    CCITT, JBIG2 or even Flate data can declare gigabytes.
+    """
+    if stream.get("/Subtype") != Name.Image:
+        return 0
+    try:
+        width, height = int(stream.get("/Width", 0)), int(stream.get("/Height", 0))
+        bits = 1 if stream.get("/ImageMask") else int(stream.get("/BitsPerComponent", 8))
+        colours = _components(stream.get("/ColorSpace"))
+    except (TypeError, ValueError, IndexError, pikepdf.PdfError):
+        return 0  # a viewer cannot show it either
+    return max(width, 0) * max(height, 0) * colours * max(bits, 1) // 8
+
+
+def _components(space: object) -> int:
+    if isinstance(space, Array) and len(space):
+        family = str(space[0])
+        if family == "/ICCBased":
+            return int(space[1].get("/N", 3))
+        if family == "/DeviceN":
+            return len(space[1])
+        return _COLOURS.get(family, 1)
+    return _COLOURS.get(str(space), 1)
+
+
+# Colour spaces by their components; Indexed, Separation and unknown ones have one.
+_COLOURS = {"/DeviceRGB": 3, "/RGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 4, "/CMYK": 4}
 
 
 def decoded_size(stream: pikepdf.Stream, stop: int) -> int:
@@ -49,9 +92,35 @@ def decoded_size(stream: pikepdf.Stream, stop: int) -> int:
     names = [str(f) for f in filters] if isinstance(filters, Array) else \
         [str(filters)] if isinstance(filters, Name) else []
     try:
-        pieces: Iterable[bytes] = (stream.read_raw_bytes(),)
+        raw = stream.read_raw_bytes()
     except pikepdf.PdfError:
         return 0  # data qpdf cannot read is copied as it is, never decoded
+    return _measured(raw, names, stop)
+
+
+def find_bomb_in_bytes(data: bytes, limits: InflateLimits) -> str:
+    """Return why an object or cross-reference stream in data expands beyond limits, or ''.
+
+    For a file qpdf could not open: qpdf decodes those streams while it opens a file, stops at the
+    limit it was given, and then only tells that the file is damaged. Their dictionaries are never
+    inside another stream, so they are found in the bytes as written.
+    """
+    view = memoryview(data)
+    for match in _INDEX_STREAM.finditer(data):
+        start, begin = data.rfind(b"obj", 0, match.start()), data.find(b"stream", match.end())
+        end = data.find(b"endstream", begin)
+        if min(start, begin, end) < 0:
+            continue
+        listed = _FILTERS.search(data, start, begin)
+        names = [f"/{name.decode()}" for name in re.findall(rb"/(\w+)", listed[1])] if listed else []
+        if _measured(view[begin + len(b"stream"):end].tobytes().lstrip(b"\r\n"), names,
+                     limits.per_stream + 1) > limits.per_stream:
+            return stream_bomb(limits)
+    return ""
+
+
+def _measured(raw: bytes, names: list[str], stop: int) -> int:
+    pieces: Iterable[bytes] = (raw,)
     for name in names:
         if name in _IMAGE_FILTERS or name not in _DECODERS:
             break

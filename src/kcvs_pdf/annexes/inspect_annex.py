@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 
 import pikepdf
+import pikepdf.settings
 
 from ..errors import Diagnostics
 from ..model import InflateLimits
-from .inflate import find_bomb
+from .inflate import find_bomb, find_bomb_in_bytes
 from .sanitize import remove_active_content
 
 _HEADER_WINDOW = 1024
@@ -36,11 +37,13 @@ _LOOKS_LIKE = (
 
 def inspect_bounded(source: Path, normalized: Path, limits: InflateLimits, diagnostics: Diagnostics) -> dict:
     """Return inspect's answer; the form of work a bounded child runs (there is nothing to diagnose)."""
+    limit_qpdf(limits)
     return inspect(source, normalized, limits)
 
 
 def inspect(source: Path, normalized: Path, limits: InflateLimits = InflateLimits()) -> dict:
-    """Return {'ok': True, 'pages', 'repaired', 'removed', 'sha256'} or {'ok': False, 'problem', 'sha256'}."""
+    """Return {'ok': True, 'pages', 'repaired', 'removed', 'sha256'}, {'ok': False, 'problem', 'sha256'},
+    or {'ok': False, 'errno', 'sha256'} when the copy could not be written."""
     # Read once: the bytes inspected are the bytes hashed, whatever happens to the file meanwhile.
     data = source.read_bytes()
     found = _inspect_bytes(data, normalized, limits)
@@ -65,7 +68,9 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
                 return {"ok": False, "problem": bomb}
             removed = remove_active_content(pdf)
             # Saving reads every object, as the bundle will: damage shows up here, not there.
-            pdf.save(normalized, encryption=False, deterministic_id=True)
+            # Saved in memory: qpdf writing to a full disk aborts the process instead of raising.
+            saved = io.BytesIO()
+            pdf.save(saved, encryption=False, deterministic_id=True)
             pages, repairs = len(pdf.pages), pdf.get_warnings()
             # qpdf reports a stream it had no memory to decode as damage it went on without:
             # that is the child's memory limit, not a repair.
@@ -75,7 +80,12 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
         return {"ok": False, "problem": "requires a password to open: ask for a copy without "
                 "a password, or remove it (e.g. qpdf --decrypt)"}
     except (pikepdf.PdfError, ValueError, KeyError, OSError) as exc:
-        return {"ok": False, "problem": f"is damaged beyond repair ({_without_source(exc, stream)})"}
+        bomb = find_bomb_in_bytes(data, limits)
+        return {"ok": False, "problem": bomb or f"is damaged beyond repair ({_without_source(exc, stream)})"}
+    try:
+        normalized.write_bytes(saved.getbuffer())
+    except OSError as error:
+        return {"ok": False, "errno": error.errno}  # the machine's failure, not the file's
     # qpdf's first warning is often just "file is damaged"; the next one says how.
     detail = next((w for w in repairs if not w.endswith("file is damaged")), repairs[0]) if repairs else ""
     return {"ok": True, "pages": pages, "repaired": _without_source(detail, stream), "removed": removed}
@@ -94,4 +104,15 @@ def _without_source(message: object, stream: io.BytesIO) -> str:
     text = str(message).replace(f"stream {stream}: ", "")
     # qpdf may quote a few bytes of the file: never let them act on the terminal.
     return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
+
+
+def limit_qpdf(limits: InflateLimits) -> None:
+    """Make qpdf stop decoding a stream at the limit, for this whole process.
+
+    qpdf decodes object and cross-reference streams while it opens the file, before find_bomb
+    can measure them: without this, a bomb there is inflated in memory until the child dies.
+    """
+    size = min(limits.per_stream, 2**32 - 1)  # qpdf's limits are 32-bit numbers
+    pikepdf.settings.set_qpdf_limits(flate_max_memory=size, run_length_max_memory=size, png_max_memory=size,
+                                     tiff_max_memory=size)
 

@@ -118,6 +118,9 @@ def _verdict(answer: object, repaired: Path, timeout: float) -> tuple[Verdict, s
         # The failure's own message may quote the file: it is not ours to print.
         cause = "ran out of memory" if answer.kind == "memory" else "crashed"
         return Verdict(False, f"makes the PDF reader fail: it {cause}; re-save it from a PDF viewer"), None
+    if "errno" in answer:
+        # A full disk or a read-only cache folder: the build reports the machine, not the annex.
+        raise OSError(answer["errno"], os.strerror(answer["errno"]), str(repaired.parent))
     if not answer["ok"]:
         return Verdict(False, answer["problem"]), answer["sha256"]
     return Verdict(True, pages=answer["pages"], path=repaired, repaired=answer["repaired"],
@@ -158,6 +161,9 @@ def _store(cache: Path, key: str, verdict: Verdict) -> Verdict:
         os.replace(verdict.path, cache / f"{key}.pdf")
         verdict = replace(verdict, path=cache / f"{key}.pdf")
     scratch = cache / f".{key}.{os.getpid()}.json"
-    scratch.write_text(json.dumps({**asdict(verdict), "path": None}), encoding="utf-8")
-    os.replace(scratch, cache / f"{key}.json")
+    try:
+        scratch.write_text(json.dumps({**asdict(verdict), "path": None}), encoding="utf-8")
+        os.replace(scratch, cache / f"{key}.json")
+    finally:
+        scratch.unlink(missing_ok=True)
     return verdict

@@ -32,7 +32,7 @@ def collect_annexes(report: Report, project: Project, edition: Edition, cache: P
         verdicts = {path: Verdict(False, refusal) for path in present
                     if (refusal := _refusal(path, confined_to))}
         unrefused = [path for path in present if path not in verdicts]
-        verdicts |= inspect_files(unrefused, cache, project.annex_limits)
+        verdicts |= inspect_files(unrefused, cache, report.annex_limits)
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]

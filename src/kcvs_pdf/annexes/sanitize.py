@@ -50,11 +50,11 @@ class _Removed:
 
     def file(self, spec: object) -> None:
         """Note an embedded file by its name, once however often the file refers to it."""
-        if isinstance(spec, Dictionary) and spec.is_indirect:
+        if isinstance(spec, (Dictionary, Stream)) and spec.is_indirect:
             if spec.objgen in self.seen_files:
                 return
             self.seen_files.add(spec.objgen)
-        name = spec.get("/UF", spec.get("/F")) if isinstance(spec, Dictionary) else spec
+        name = spec.get("/UF", spec.get("/F")) if isinstance(spec, (Dictionary, Stream)) else spec
         self.files.append(_printable(str(name)) if isinstance(name, pikepdf.String) else "(unnamed)")
 
     def phrase(self) -> str:
@@ -85,7 +85,8 @@ def _drop_annotations(pdf: pikepdf.Pdf, removed: _Removed) -> set[tuple[int, int
         if not isinstance(annotations, Array):
             continue
         dropped = [index for index, annotation in enumerate(annotations)
-                   if isinstance(annotation, Dictionary) and str(annotation.get("/Subtype")) in _ANNOTATIONS]
+                   if isinstance(annotation, (Dictionary, Stream))
+                   and str(annotation.get("/Subtype")) in _ANNOTATIONS]
         for index in dropped:
             annotation = annotations[index]
             labels = _ANNOTATIONS[str(annotation.get("/Subtype"))]
@@ -96,7 +97,7 @@ def _drop_annotations(pdf: pikepdf.Pdf, removed: _Removed) -> set[tuple[int, int
             if annotation.is_indirect:
                 gone.add(annotation.objgen)
         popups = [index for index, annotation in enumerate(annotations)
-                  if isinstance(annotation, Dictionary) and annotation.get("/Subtype") == Name.Popup
+                  if isinstance(annotation, (Dictionary, Stream)) and annotation.get("/Subtype") == Name.Popup
                   and _objgen(annotation.get("/Parent")) in gone]
         for index in sorted(set(dropped) | set(popups), reverse=True):
             if annotations[index].is_indirect:
@@ -178,33 +179,51 @@ def _clean(holder: Dictionary | Stream, removed: _Removed, gone: set[tuple[int, 
                 removed.file(spec)
         del holder["/AF"]
     for key in list(holder.keys()):
-        if _refers_to(holder[key], gone):
+        value = holder[key]
+        # An action where no viewer looks for one is inert, but a bundle carries none at all. The
+        # one other kind of dictionary with /S, a structure element, always has a parent (/P).
+        if _forbidden(value) and "/P" not in value:
+            _count_chain(value, removed)
+            del holder[key]
+        elif _refers_to(value, gone):
             del holder[key]
 
 
 def _forbidden(action: object) -> bool:
-    if not isinstance(action, Dictionary):
-        return False
+    return _labels(action) is not None
+
+
+def _labels(action: object) -> tuple[str, str] | None:
+    """Return how a forbidden action is named (singular, plural), or None for one that may stay.
+
+    A stream is an action too when it says so: some viewers read a stream's dictionary like any other.
+    """
+    if not isinstance(action, (Dictionary, Stream)):
+        return None
     kind = str(action.get("/S"))
-    return kind in _ACTIONS or (kind == "/URI" and _scheme(action) not in _WEB_SCHEMES)
+    if kind in _ACTIONS:
+        return _ACTIONS[kind]
+    if kind == "/Thread" and "/F" in action:
+        return _ACTIONS["/GoToR"]  # an article thread in another file opens that file
+    if kind == "/URI" and _scheme(action) not in _WEB_SCHEMES:
+        scheme = _scheme(action)
+        return (f"'{scheme}:' link", f"'{scheme}:' links") if scheme else \
+            ("link that is not a web address", "links that are not web addresses")
+    return None
 
 
-def _count_chain(action: Dictionary, removed: _Removed) -> None:
+def _count_chain(action: Dictionary | Stream, removed: _Removed) -> None:
     """Count every forbidden action in a chain being removed, each once."""
     stack, seen = [action], set()
     while stack:
         current = stack.pop()
-        if not isinstance(current, Dictionary) or (current.is_indirect and current.objgen in seen):
+        if not isinstance(current, (Dictionary, Stream)) or (current.is_indirect and current.objgen in seen):
             continue
         if current.is_indirect:
             seen.add(current.objgen)
-        kind = str(current.get("/S"))
-        if kind in _ACTIONS:
-            removed.counts[_ACTIONS[kind]] += 1
-        elif kind == "/URI" and _scheme(current) not in _WEB_SCHEMES:
-            scheme = _scheme(current)
-            removed.counts[(f"'{scheme}:' link", f"'{scheme}:' links") if scheme else
-                           ("link that is not a web address", "links that are not web addresses")] += 1
+        labels = _labels(current)
+        if labels is not None:
+            removed.counts[labels] += 1
         following = current.get("/Next")
         stack.extend(following if isinstance(following, Array) else [following])
 

@@ -16,11 +16,11 @@ import click
 
 from ..errors import Diagnostics
 from ..model import BuildResult, Project, RenderLimits
+from ..project import MARKER as LAYOUTS
 from ..project import ProjectNotFound, open_project
-from .crash import EXIT_BUG, EXIT_FAILED, GuardedGroup
+from .crash import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, GuardedGroup
 
 # Usage errors exit 2 through click itself.
-EXIT_INTERRUPTED = 130
 __all__ = ["EXIT_BUG", "EXIT_FAILED", "EXIT_INTERRUPTED"]
 
 PROJECT_OPTIONS = [
@@ -145,8 +145,9 @@ def _refuse_output_over_inputs(project: Project, typed: Path | None) -> None:
         return
     target = Path(os.path.realpath(project.output))
     named = f"'{typed}' (a link to '{shown(target)}')" if os.path.islink(typed) else f"'{typed}'"
+    # Every layout, not just this build's: another build reads the one `-o` would overwrite.
     for folder, what in ((project.sources, "the report's sources"), (project.layout, "the layout"),
-                         (project.cache, "the build's cache")):
+                         (project.root / LAYOUTS, "a layout"), (project.cache, "the build's cache")):
         if target.is_relative_to(os.path.realpath(folder)):
             raise click.BadParameter(f"{named} is inside {shown(folder)}/, which the build reads: the PDF "
                                      f"would overwrite {what}; write it elsewhere, e.g. in "

@@ -24,6 +24,7 @@ from ..project import ProjectNotFound, find_root
 EXIT_BUG = 70
 """EX_SOFTWARE of sysexits.h: an internal error, distinct from the report's problems (1)."""
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 CRASH_FOLDER = Path("build") / ".crash"
 _PASSED_ON = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
 
@@ -36,6 +37,10 @@ class GuardedGroup(click.Group):
             return super().invoke(ctx)
         except _PASSED_ON:
             raise
+        except KeyboardInterrupt:
+            # Outside a command's own handling (while it loads, say): click would call it exit 1.
+            click.secho("Interrupted.", fg="red", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except OSError as error:
             if machine_failure(error) is None:
                 report_crash(error, ctx.params.get("project"))

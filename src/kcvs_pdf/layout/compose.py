@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -79,12 +80,19 @@ def compose_watermark(layout: Path, text: str, diagnostics: Diagnostics) -> Comp
                            {"text": text, "stylesheet": STYLESHEET}, layout, diagnostics)
 
 
+class LayoutSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox without the file system: the context's paths (where a section was read from)
+    may be printed, but a path's methods would let a template read, write or delete any file."""
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        return not isinstance(obj, os.PathLike) and super().is_safe_attribute(obj, attr, value)
+
+
 def template_environment(layout: Path) -> jinja2.Environment:
     """Return the sandboxed Jinja environment every template of the layout is rendered in."""
     # A sandbox: a layout is content someone may send us, and must not run code while rendering.
-    return ImmutableSandboxedEnvironment(loader=ConfinedLoader(layout), autoescape=True,
-                                         undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                         lstrip_blocks=True)
+    return LayoutSandbox(loader=ConfinedLoader(layout), autoescape=True, undefined=jinja2.StrictUndefined,
+                         trim_blocks=True, lstrip_blocks=True)
 
 
 def render_template(environment: jinja2.Environment, name: str, context: dict, layout: Path,

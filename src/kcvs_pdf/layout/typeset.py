@@ -10,12 +10,14 @@ import mimetypes
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 from xml.sax.saxutils import escape
 
 import weasyprint
+from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 
 from ..confine import RefusedFile, read_confined
@@ -45,6 +47,9 @@ def typeset(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Pat
     """Render in this (child) process; return the report and the URLs refused as outside."""
     # The child's own environment: fontTools reads it while embedding fonts.
     os.environ["SOURCE_DATE_EPOCH"] = epoch
+    # Large photos are welcome (the check refused pictures with far too many pixels): Pillow's
+    # warning about them would reach the editor as a Python warning.
+    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
     fetcher = ConfinedFetcher(allowed, stylesheet, diagnostics)
     with tempfile.TemporaryDirectory(prefix="kcvs-fonts-") as folder, \
             captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,

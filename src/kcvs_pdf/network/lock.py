@@ -65,7 +65,7 @@ def read_lock(path: Path, diagnostics: Diagnostics) -> tuple[LockEntry, ...]:
                                optional=("etag", "last_modified"), at=(item.line, item.column))
         # Raw values: the reader's text() folds runs of spaces, which file names may contain.
         values = {name: str(entry[name].value) for name in entry
-                  if name != "bytes" and reader.text(entry, name)}
+                  if name != "bytes" and reader.text(entry, name, printed=False)}
         size = reader.integer(entry, "bytes")
         if size is not None and {"file", "url", "sha256"} <= values.keys():
             entries.append(LockEntry(values["file"], values["url"], values["sha256"], size,

@@ -12,10 +12,11 @@ import pikepdf
 import weasyprint
 from markupsafe import escape
 
+from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics, captured_log
 from ..layout.compose import STYLESHEET, ComposedReport, compose_html, compose_watermark
 from ..layout.labels import Labels
-from ..layout.typeset import ConfinedFetcher, hermetic_fonts
+from ..layout.typeset import RESOURCE_MAX_BYTES, ConfinedFetcher, hermetic_fonts
 from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Project, Report
 from ..pdf.watermark import watermark
 
@@ -99,7 +100,11 @@ class SectionRenderer:
                                 Diagnostics(), draft.stamp, bounded=False)
         if composed is None or "</head>" not in composed.html:
             return None
-        rules = (self._project.layout / PREVIEW_STYLESHEET).read_text(encoding="utf-8")
+        try:
+            rules = read_confined(self._project.layout / PREVIEW_STYLESHEET, (self._project.layout,),
+                                  RESOURCE_MAX_BYTES).decode("utf-8")
+        except (RefusedFile, UnicodeDecodeError):
+            return None  # the whole draft follows, rendered without this stylesheet
         # The page counter is what the folios print: the section's pages keep their numbers.
         style = f"<style>{rules}\n@page :first {{ counter-reset: page {first_page} }}</style>"
         html = _count_every_section(composed.html, draft.report, alone, draft.labels)

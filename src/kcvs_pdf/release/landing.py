@@ -13,9 +13,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
+from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
 from ..layout.compose import render_template, template_environment
 from ..layout.labels import Labels
+from ..layout.render import RESOURCE_MAX_BYTES
 from ..model import Report
 from .manifest import PublishedFile
 
@@ -69,9 +71,19 @@ def compose_landing(report: Report, labels: Labels, layout: Path, page: PurePosi
     Links are relative to page, so they work in the folder on disk and once it is uploaded.
     """
     stylesheet = layout / LANDING_STYLESHEET
-    if not stylesheet.is_file():
-        diagnostics.error(stylesheet, 0, 0, f"the layout has no {LANDING_STYLESHEET} for the landing "
-                          "page: copy the one from layouts/default/", "layout.missing-stylesheet")
+    try:
+        css = read_confined(stylesheet, (layout,), RESOURCE_MAX_BYTES).decode("utf-8")
+    except RefusedFile as refused:
+        if refused.reason == "missing" and not stylesheet.is_symlink():
+            diagnostics.error(stylesheet, 0, 0, f"the layout has no {LANDING_STYLESHEET} for the landing "
+                              "page: copy the one from layouts/default/", "layout.missing-stylesheet")
+        else:
+            diagnostics.error(stylesheet, 1, 1, f"'{LANDING_STYLESHEET}' was not read because {refused.message}",
+                              f"layout.{refused.reason}")
+        return None
+    except UnicodeDecodeError:
+        diagnostics.error(stylesheet, 1, 1, f"'{LANDING_STYLESHEET}' is not UTF-8 text: save it again as UTF-8",
+                          "layout.encoding")
         return None
     locale = report.language.replace("-", "_")
     environment = template_environment(layout)
@@ -89,7 +101,7 @@ def compose_landing(report: Report, labels: Labels, layout: Path, page: PurePosi
         "annexes": tuple(_link(file, page) for file in annexes),
         "cover": {"href": _href(cover.path, page), "width": cover.width, "height": cover.height},
         # Inline, so the page makes no request for its looks; the file is the layout's own.
-        "css": Markup(stylesheet.read_text(encoding="utf-8")),
+        "css": Markup(css),
     }
     composed = render_template(environment, LANDING_TEMPLATE, context, layout, diagnostics)
     return composed.html if composed is not None else None

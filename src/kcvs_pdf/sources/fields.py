@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import Diagnostics
+from .plaintext import MAX_WORD
 from .yamlsource import Located, as_date
 
 _URL_SCHEMES = ("http", "https")
@@ -52,8 +53,12 @@ class FieldReader:
                 self.error(located, f"missing required field '{name}' in {where}", "missing-field")
         return {name: value for name, value in fields.items() if name in known}
 
-    def text(self, fields: dict[str, Located], name: str, default: str | None = None) -> str | None:
-        """Return a non-empty text field, refusing values YAML would retype."""
+    def text(self, fields: dict[str, Located], name: str, default: str | None = None,
+             printed: bool = True) -> str | None:
+        """Return a non-empty text field, refusing values YAML would retype.
+
+        A `printed` field may hold no word longer than a line of the page: the line would run off it.
+        """
         located = fields.get(name)
         if located is None or located.kind == "unreadable":
             return default
@@ -68,7 +73,13 @@ class FieldReader:
             self.error(located, f"'{name}: {located.value}' is read by YAML as {_describe(retyped)}, "
                        f"not as text: put it in quotes (\"{located.value}\")", "retyped")
             return None
-        return " ".join(str(located.value).split())
+        words = str(located.value).split()
+        longest = max(words, key=len)
+        if printed and len(longest) > MAX_WORD:
+            self.error(located, f"'{name}' has a word of {len(longest)} characters without a space "
+                       f"('{longest[:30]}…'), longer than a line of the page: add spaces", "long-word")
+            return None
+        return " ".join(words)
 
     def integer(self, fields: dict[str, Located], name: str) -> int | None:
         """Return a whole-number field."""
@@ -94,7 +105,7 @@ class FieldReader:
 
     def url(self, fields: dict[str, Located], name: str) -> str | None:
         """Return an http(s) URL field."""
-        value = self.text(fields, name)
+        value = self.text(fields, name, printed=False)
         if value is None:
             return None
         problem = url_problem(str(fields[name].value))

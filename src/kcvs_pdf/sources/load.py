@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import unicodedata
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -14,6 +15,7 @@ from ..model import (
     Chapter,
     ColophonLine,
     Edition,
+    InflateLimits,
     LabelOverride,
     Link,
     Report,
@@ -28,7 +30,13 @@ from .approval import (
 )
 from .fields import FieldReader
 from .markdown import render_markdown
-from .plaintext import check_invisible, check_long_words, check_size
+from .plaintext import (
+    character_name,
+    check_character_references,
+    check_invisible,
+    check_long_words,
+    check_size,
+)
 from .yamlsource import Located, load_yaml
 
 REPORT_FILE = "report.yaml"
@@ -79,7 +87,7 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
                             required=("title", "year", "organisation", "language", "published",
                                       "subject", "chapters"),
                             optional=("subtitle", "keywords", "website", "colophon", "labels",
-                                      "budget", *APPROVAL_FIELDS))
+                                      "budget", "annex_limits", *APPROVAL_FIELDS))
     if not fields:
         return None
     defaults = approval_fields(reader, fields)
@@ -104,6 +112,8 @@ def _load_report_file(sources: Path, sections: dict[str, Section], unreadable: s
         colophon=colophon,
         sources=sources,
         budgets=_budgets(reader, fields["budget"]) if "budget" in fields else (),
+        annex_limits=_annex_limits(reader, fields["annex_limits"]) if "annex_limits" in fields
+        else InflateLimits(),
     )
     return report
 
@@ -183,15 +193,30 @@ def _budgets(reader: FieldReader, located: Located) -> tuple[SizeBudget, ...]:
     fields = reader.mapping(located, "budget", required=(), optional=names, at=(located.line, located.column))
     budgets = []
     for name, value in fields.items():
-        text = reader.text(fields, name)
-        size = _SIZE.fullmatch(text.strip()) if text is not None else None
-        if text is not None and size is None:
-            reader.error(value, f"'budget: {name}' must be a size such as \"5 MB\" (B, kB, MB or GB), "
-                         f"not '{text}'", "invalid-budget")
-        if size is not None:
-            limit = round(float(size[1].replace(",", ".")) * _SIZE_UNITS[size[2].lower()])
+        limit = _size(reader, fields, name, "budget", "invalid-budget")
+        if limit is not None:
             budgets.append(SizeBudget(Edition(name), limit, reader.path, value.line, value.column))
     return tuple(budgets)
+
+
+def _annex_limits(reader: FieldReader, located: Located) -> InflateLimits:
+    """Return report.yaml's `annex_limits:` (e.g. `{stream: "512 MB", total: "2 GB"}`) over the defaults."""
+    fields = reader.mapping(located, "annex_limits", required=(), optional=("stream", "total"),
+                            at=(located.line, located.column))
+    sizes = {name: _size(reader, fields, name, "annex_limits", "invalid-limit") for name in fields}
+    default = InflateLimits()
+    return InflateLimits(per_stream=sizes.get("stream") or default.per_stream,
+                         total=sizes.get("total") or default.total)
+
+
+def _size(reader: FieldReader, fields: dict[str, Located], name: str, parent: str, code: str) -> int | None:
+    """Return a size field (`"5 MB"`) in bytes, recording a value that is none."""
+    text = reader.text(fields, name)
+    size = _SIZE.fullmatch(text.strip()) if text is not None else None
+    if text is not None and size is None:
+        reader.error(fields[name], f"'{parent}: {name}' must be a size such as \"5 MB\" (B, kB, MB or GB), "
+                     f"not '{text}'", code)
+    return round(float(size[1].replace(",", ".")) * _SIZE_UNITS[size[2].lower()]) if size else None
 
 
 def _label_overrides(reader: FieldReader, located: Located | None, prefix: str = "") -> tuple[LabelOverride, ...]:
@@ -257,6 +282,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
                             required=("title",), optional=("links", *APPROVAL_FIELDS))
     links = tuple(_link(reader, item) for item in reader.items(fields, "links"))
     body = check_invisible(body, path, body_line, diagnostics, fields=False)
+    check_character_references(body, path, body_line, diagnostics)
     check_long_words(body, path, body_line, diagnostics)
     rendered = render_markdown(body, path, body_line, sources, diagnostics, id_prefix=_slug(path))
     section = Section(slug=_slug(path), title=reader.text(fields, "title") or "",
@@ -305,7 +331,7 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
     fields = reader.mapping(item, "link", required=("label", "url"), optional=("title", "file"),
                             at=(item.line, item.column))
     label, url = reader.text(fields, "label"), reader.url(fields, "url")
-    file_name = reader.text(fields, "file") if "file" in fields else None
+    file_name = reader.text(fields, "file", printed=False) if "file" in fields else None
     if file_name is not None and (Path(file_name).name != file_name or not file_name.endswith(".pdf")):
         reader.error(fields["file"], f"'file' must be a PDF file name inside sources/{ANNEXES_DIR}/, "
                      f"without folders, not '{file_name}'", "invalid-file")
@@ -313,7 +339,15 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
     if label is None or url is None:
         return None
     title = reader.text(fields, "title") if "title" in fields else None
-    return Link(label=label, url=url, annex_file=file_name or annex_file_name(url), title=title,
+    annex_file = file_name or annex_file_name(url)
+    # Percent-decoded, the address's last part may hold what no field may: it is shown in messages.
+    hidden = next((char for char in annex_file or "" if unicodedata.category(char).startswith("C")), None)
+    if hidden is not None:
+        reader.error(fields["url"], f"the file name this address ends in holds the invisible character "
+                     f"{character_name(hidden)}, written {quote(hidden, safe='')}: remove it from the address",
+                     "invalid-url")
+        annex_file = None
+    return Link(label=label, url=url, annex_file=annex_file, title=title,
                 line=fields["url"].line, column=fields["url"].column)
 
 

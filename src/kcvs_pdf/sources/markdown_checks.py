@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
 from xml.etree import ElementTree
 
 from markdown_it.token import Token
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -33,6 +36,8 @@ _MARKER = re.compile(r"[ \t]*(>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))")
 _LEFTOVERS = re.compile(r"(?P<footnote>\[\^[^\]\s]+\])|(?P<image>!\[)"
                         r"|(?P<link>\]\(|\]\[|\][ \t]+\((?=https?:|mailto:|#|www\.))")
 _PIPE = re.compile(r"(?<!\\)\|")
+_SVG_HREFS = ("href", "{http://www.w3.org/1999/xlink}href")
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 
 
@@ -190,7 +195,8 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
         body.error(row, column, f"image '{src}' must be a file inside sources/, given as a path "
                    "relative to this file", "markdown.image-outside")
         return None
-    target = (body.path.parent / unquote(src)).resolve()
+    # realpath, not resolve(): a link loop is the reading's to report, not an exception here.
+    target = Path(os.path.realpath(body.path.parent / unquote(src)))
     if not target.is_relative_to(sources.resolve()):
         body.error(row, column, f"image '{src}' is outside sources/: copy it into sources/ and "
                    "link to the copy", "markdown.image-outside")
@@ -212,12 +218,19 @@ def _unreadable(path: Path, sources: Path) -> str:
     try:
         if path.suffix.lower() == ".svg":
             root = ElementTree.fromstring(data)
-            return "" if root.tag.endswith("svg") else "it is XML, but not an SVG picture"
+            return _svg_outside(root, path, sources) if root.tag.endswith("svg") else \
+                "it is XML, but not an SVG picture"
         with warnings.catch_warnings():
             # Large photos are welcome: the build downsamples them to the printed size.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
+            # verify() reads no pixels: damaged picture data only fails when it is decoded, and
+            # the renderer would print what it could decode without a word.
+            with _truncation_fails(), Image.open(io.BytesIO(data)) as image:
+                if image.format == "JPEG":
+                    image.draft(image.mode, (image.width // 8, image.height // 8))  # all data, an 8th of the work
+                image.load()
     except Image.DecompressionBombError:
         return "it has far too many pixels to print"
     except ElementTree.ParseError:
@@ -225,6 +238,36 @@ def _unreadable(path: Path, sources: Path) -> str:
     except Exception:  # noqa: BLE001 (Pillow raises many kinds of errors on a damaged file)
         return "it is not a picture in a format that can be read, or it is damaged"
     return ""
+
+
+def _svg_outside(root: ElementTree.Element, path: Path, sources: Path) -> str:
+    """Return why an SVG cannot print when it shows an address or a file outside sources/, else ''.
+
+    The renderer refuses such a picture part too, but can only tell the layout's stylesheet.
+    """
+    for element in root.iter():
+        # A link (<a>) is followed by whoever reads the PDF, never fetched to render it.
+        named = [] if element.tag.rpartition("}")[2] == "a" else [element.get(name) for name in _SVG_HREFS]
+        styles = element.get("style", "") + (element.text or "" if element.tag.endswith("style") else "")
+        for reference in filter(None, named + _CSS_URL.findall(styles)):
+            if reference.startswith(("#", "data:")):
+                continue
+            target = urlsplit(urljoin(path.as_uri(), reference))
+            inside = Path(os.path.abspath(url2pathname(unquote(target.path)))).is_relative_to(sources.resolve())
+            if target.scheme != "file" or not inside:
+                return f"it shows '{reference[:60]}', which is not a file in sources/: put that picture in the SVG"
+    return ""
+
+
+@contextlib.contextmanager
+def _truncation_fails():
+    """Let Pillow fail on a truncated picture: WeasyPrint, once imported, tells it to pad it instead."""
+    padded = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = padded
 
 
 def image_size(path: Path) -> tuple[float, float] | None:

@@ -6,6 +6,7 @@ feeds and Unicode line separators, which are themselves among the characters rep
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from pathlib import Path
@@ -19,18 +20,26 @@ LARGE_SECTION_WORDS = 20_000
 """A section beyond either is far larger than any section of a report: likely a pasting mistake."""
 
 # Control characters (C0 except tab, newline and carriage return; DEL; C1), bidirectional
-# controls that make text read differently than it shows ("trojan source"), Unicode line
-# separators and noncharacters: never wanted in a report, and YAML refuses most of them.
+# controls that make text read differently than it shows ("trojan source"), the deprecated
+# shaping controls, Unicode line separators, the annotation controls and tag characters that
+# hide text, and noncharacters: never wanted in a report, and YAML refuses most of them.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                        "\u2028\u2029\u2066-\u2069\ufffe\uffff]")
-# Zero-width characters and a byte-order mark inside the text: invisible, but sometimes meant.
-_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+                        "\u2028\u2029\u2066-\u206f\ufff9-\ufffb\ufffe\uffff\U000e0000-\U000e007f]")
+# Zero-width characters, invisible operators and a byte-order mark inside the text: invisible,
+# but sometimes meant.
+_ZERO_WIDTH = re.compile("[\u034f\u180e\u200b-\u200d\u2060-\u2064\ufeff]")
 _ANY_INVISIBLE = re.compile(f"{_FORBIDDEN.pattern}|{_ZERO_WIDTH.pattern}")
-_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION",
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0A: "LINE FEED", 0x0B: "LINE TABULATION",
                   0x0C: "FORM FEED", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
 _FIELD = re.compile(r" *(?:-[ ]+)?(?P<key>[A-Za-z_][\w-]*):[ \t]+")
-_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+# No-break spaces join words into one that cannot be broken either.
+_NO_BREAK = re.compile("[\u00a0\u2007\u202f]")
+_LONG_WORD = re.compile(rf"(?:\S|{_NO_BREAK.pattern}){{{MAX_WORD + 1},}}")
 _REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:[ \t]*(?P<target>\S+)")
+# Markdown turns a character reference into the character it names: `&#x202E;` looks harmless
+# in the source and reverses the text in the PDF.
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[xX](?P<hex>[0-9A-Fa-f]{1,8})|#(?P<decimal>[0-9]{1,9})"
+                                  r"|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def check_invisible(text: str, path: Path, first_line: int, diagnostics: Diagnostics,
@@ -49,6 +58,46 @@ def check_invisible(text: str, path: Path, first_line: int, diagnostics: Diagnos
             if found:
                 _record(found, path, first_line + row, what, shown, severity, diagnostics)
     return _FORBIDDEN.sub("\ufffd", text)
+
+
+def invisible_severity(char: str) -> str | None:
+    """Return 'error' for a character never wanted in a report, 'warning' for a zero-width one, else None."""
+    if _FORBIDDEN.fullmatch(char):
+        return "error"
+    return "warning" if _ZERO_WIDTH.fullmatch(char) else None
+
+
+def check_character_references(text: str, path: Path, first_line: int, diagnostics: Diagnostics) -> None:
+    """Record each character reference (`&#x202E;`, `&rlm;`) that stands for an invisible character."""
+    for row, line in enumerate(text.split("\n")):
+        for match in _CHARACTER_REFERENCE.finditer(line):
+            char = _referenced(match)
+            severity = invisible_severity(char) if char else None
+            if severity is not None:
+                record_written_as(match.group(), char, severity, path, first_line + row, match.start() + 1,
+                                  diagnostics)
+
+
+def _referenced(match: re.Match) -> str:
+    """Return the character a reference names, NUL for a number that is none ('' for no known name)."""
+    number = match["hex"] or match["decimal"]
+    if number is None:
+        named = html.unescape(match.group())
+        return named if named != match.group() and len(named) == 1 else ""
+    code = int(number, 16 if match["hex"] else 10)
+    # Markdown prints U+FFFD for these, which hides what was written.
+    return "\x00" if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def record_written_as(written: str, char: str, severity: str, path: Path, line: int, column: int,
+                      diagnostics: Diagnostics) -> None:
+    """Record an invisible character that the source spells out (`&#x202E;`, `\\u202E`)."""
+    fix = "remove it" if severity == "error" else "remove it unless it is meant to be there"
+    message = f"'{written}' stands for the invisible character {character_name(char)}; {fix}"
+    if severity == "error":
+        diagnostics.error(path, line, column, message, "text.invisible")
+    else:
+        diagnostics.warning(path, line, column, message, "text.zero-width")
 
 
 def _unquoted(value: str) -> str:
@@ -92,11 +141,14 @@ def check_long_words(body: str, path: Path, first_line: int, diagnostics: Diagno
     for row, line in enumerate(body.split("\n")):
         for match in _LONG_WORD.finditer(_without_link_targets(line)):
             word = line[match.start():match.end()]
+            if _NO_BREAK.search(word):
+                what, fix = "characters joined by no-break spaces", "use ordinary spaces"
+            else:
+                what = "characters without a space"
+                fix = "add spaces, or make a long address a link, [text](address)"
             diagnostics.error(path, first_line + row, match.start() + 1,
-                              f"a word of {len(word)} characters without a space "
-                              f"('{visible(word[:30], 30)}…') cannot be set in a line of the page: "
-                              "add spaces, or make a long address "
-                              "a link, [text](address)", "markdown.long-word")
+                              f"a word of {len(word)} {what} ('{visible(word[:30], 30)}…') cannot be set in "
+                              f"a line of the page: {fix}", "markdown.long-word")
 
 
 def _without_link_targets(line: str) -> str:

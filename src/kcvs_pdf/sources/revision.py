@@ -7,6 +7,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+from ..confine import digest_confined
 from ..model import DraftStamp
 
 _HASH_LENGTH = 10
@@ -25,11 +26,14 @@ def draft_stamp(root: Path, folders: tuple[Path, ...]) -> DraftStamp:
             _commit_date(root, folders)
         if changed is not None:
             return DraftStamp(described.strip(), changed)
-    files = sorted(path for folder in folders for path in folder.rglob("*") if path.is_file())
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    newest = max((path.stat().st_mtime for path in files), default=0)
+    digest, newest = hashlib.sha256(), 0.0
+    for number, folder in enumerate(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                continue
+            content, modified = digest_confined(path, (root, *folders))
+            digest.update(f"{number}/{path.relative_to(folder).as_posix()}".encode() + b"\0" + content)
+            newest = max(newest, modified)
     return DraftStamp(digest.hexdigest()[:_HASH_LENGTH],
                       datetime.datetime.fromtimestamp(newest, datetime.UTC).date())
 

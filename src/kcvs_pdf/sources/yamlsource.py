@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Diagnostics
-from .plaintext import check_invisible
+from .plaintext import check_invisible, invisible_severity, record_written_as
 from .yamlerrors import explain, no_space_explanation
 
 _PLAIN_TAGS = {
@@ -58,6 +58,10 @@ MAX_DEPTH = 20
 """Deepest nesting of lists and fields accepted; report.yaml needs four levels."""
 _SHOWN_REFERENCES = 5
 _NO_SPACE = re.compile(r"[A-Za-z_][\w-]*:(?=[^\s/])")
+# The escapes of double-quoted YAML that can spell a character the text itself must not hold.
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0abefvNLP\\])")
+_NAMED_ESCAPES = {"0": "\x00", "a": "\x07", "b": "\x08", "e": "\x1b", "f": "\x0c", "v": "\x0b",
+                  "N": "\x85", "L": "\u2028", "P": "\u2029", "\\": "\\"}
 
 
 def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1,
@@ -179,8 +183,27 @@ class _Converter:
             found = no_space_explanation(line, column + key_end, node.value.split("\n")[0])
             self.diagnostics.error(self.path, found.line, found.column, found.message, "yaml.syntax")
             return Located(None, line, column, "unreadable")
+        if node.style == '"':
+            self._check_escapes(node)
         kind = "text" if quoted else _PLAIN_TAGS[node.tag]
         return Located(node.value, line, column, kind, quoted)
+
+    def _check_escapes(self, node: yaml.ScalarNode) -> None:
+        """Record escapes that spell an invisible character: the text shows none, the value holds it."""
+        start, end = node.start_mark, node.end_mark
+        written = start.buffer[start.index:end.index]
+        for match in _ESCAPE.finditer(written):
+            escape = match.group()[1:]
+            char = _NAMED_ESCAPES.get(escape) or chr(int(escape[1:], 16))
+            severity = invisible_severity(char)
+            if severity is None:
+                continue
+            before = written[:match.start()]
+            line = start.line + 1 + self.offset + before.count("\n")
+            # On the scalar's first line the escape is after its start; on a later one, after the break.
+            column = 1 + (start.column + match.start() if "\n" not in before
+                          else match.start() - before.rfind("\n") - 1)
+            record_written_as(match.group(), char, severity, self.path, line, column, self.diagnostics)
 
     def _mapping(self, node: yaml.MappingNode, line: int, column: int) -> Located:
         values: dict[str, Located] = {}
