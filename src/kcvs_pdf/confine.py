@@ -12,6 +12,9 @@ from pathlib import Path
 from .errors import UnsafeResourceError
 from .project import MARKER as LAYOUTS
 
+RESOURCE_MAX_BYTES = 256 * 1024**2
+"""Far more than any picture, stylesheet or font needs; a larger file is a mistake, not content."""
+
 # O_NONBLOCK: opening a FIFO that replaced the file after the check must not wait for a writer.
 # O_NOFOLLOW: the last part of the checked path must not have become a symlink since.
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)

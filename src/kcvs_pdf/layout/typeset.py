@@ -20,7 +20,7 @@ import weasyprint
 from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 
-from ..confine import RefusedFile, read_confined
+from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, UnsafeResourceError, captured_log
 from ..model import RenderedReport
 from .compose import ComposedReport
@@ -30,8 +30,6 @@ from .fonts import read_fonts
 MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
 # A layout font that does not load would silently be replaced by another: that is an error.
 FONT_FAILURES = ("Font-face",)
-# Far more than any picture, stylesheet or font needs; a larger file is a mistake, not content.
-RESOURCE_MAX_BYTES = 256 * 1024**2
 # Fontconfig that knows only the layout's font folder, not the system's: the machine's installed
 # fonts can never change the PDF. (With no font at all Pango crashes, so the folder is listed
 # too, not just added through @font-face.)

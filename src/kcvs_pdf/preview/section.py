@@ -12,11 +12,11 @@ import pikepdf
 import weasyprint
 from markupsafe import escape
 
-from ..confine import RefusedFile, read_confined
+from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, captured_log
 from ..layout.compose import STYLESHEET, ComposedReport, compose_html, compose_watermark
 from ..layout.labels import Labels
-from ..layout.typeset import RESOURCE_MAX_BYTES, ConfinedFetcher, hermetic_fonts
+from ..layout.typeset import ConfinedFetcher, hermetic_fonts
 from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Project, Report
 from ..pdf.watermark import watermark
 

@@ -13,11 +13,10 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from ..confine import RefusedFile, read_confined
+from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics
 from ..layout.compose import render_template, template_environment
 from ..layout.labels import Labels
-from ..layout.render import RESOURCE_MAX_BYTES
 from ..model import Report
 from .manifest import PublishedFile
 
