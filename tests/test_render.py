@@ -15,8 +15,8 @@ from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
 from kcvs_pdf.errors import Diagnostics, UnsafeResourceError
-from kcvs_pdf.layout.compose import ComposedReport
 from kcvs_pdf.layout.render import render_pdf
+from kcvs_pdf.model import ComposedReport
 
 OUTSIDE = ["file:///etc/passwd", "/etc/passwd", "http://example.org/logo.png",
            "https://example.org/logo.png", "../../outside.png"]

@@ -89,13 +89,16 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,
-          progress: Progress = lambda message: None, waiting: Progress = lambda message: None) -> BuildResult:
+          progress: Progress = lambda message: None, waiting: Progress = lambda message: None,
+          renderer: Worker | None = None) -> BuildResult:
     """Build one edition of the report; raise SourceError with every problem found.
 
-    `waiting` hears when the build waits for another one writing the same file.
+    `waiting` hears when the build waits for another one writing the same file. `renderer` is
+    the worker to render in, started by the caller as early as it could (`start_renderer`);
+    without one, it is started now. Either way it is stopped when the build ends.
     """
     # WeasyPrint loads in the renderer's own process while this one checks.
-    with start_renderer() as renderer:
+    with renderer or start_renderer() as renderer:
         checked = check(project, diagnostics, edition, strict, progress)
         diagnostics.raise_if_errors(strict)
         return build_checked(project, checked, edition, diagnostics, strict, progress, waiting, renderer)

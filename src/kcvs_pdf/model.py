@@ -309,6 +309,15 @@ NO_ANNEXES = AnnexPlan((), ())
 
 
 @dataclass(frozen=True)
+class ComposedReport:
+    """HTML ready for rendering, with what the renderer needs to resolve its resources."""
+
+    html: str
+    base_url: str
+    """Layout folder as a file URL, so the stylesheet and fonts resolve inside it."""
+
+
+@dataclass(frozen=True)
 class RenderedReport:
     """The report rendered by WeasyPrint, before annexes are added."""
 

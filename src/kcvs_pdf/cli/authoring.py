@@ -77,6 +77,10 @@ def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResul
 
     On failure print why and exit.
     """
+    from ..layout.render import start_renderer
+
+    # Started before the build's own imports, so that WeasyPrint loads beside them.
+    renderer = start_renderer()
     # Imported here: an unchanged rebuild has answered without loading WeasyPrint at all.
     from ..build import build as build_report
     diagnostics = Diagnostics(project.root)
@@ -91,7 +95,7 @@ def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResul
 
         try:
             result = build_report(project, edition, diagnostics, strict, progress,
-                                  waiting=lambda message: click.echo(message, err=True))
+                                  waiting=lambda message: click.echo(message, err=True), renderer=renderer)
         except SourceError:
             print_diagnostics(diagnostics)
             click.secho(f"Build stopped: {len(diagnostics.errors)} error(s), {len(diagnostics.warnings)} "

@@ -110,7 +110,7 @@ class Worker:
         return answer
 
     def close(self) -> None:
-        """Stop the worker: it holds nothing that needs finishing."""
+        """Stop the worker (again, if it was already): it holds nothing that needs finishing."""
         self.usable = False
         if self._process.is_alive():
             self._process.kill()

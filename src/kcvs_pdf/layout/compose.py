@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +14,15 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import Diagnostics
-from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, RenderLimits, Report
+from ..model import (
+    AnnexPlan,
+    ApprovalStatus,
+    ComposedReport,
+    DraftStamp,
+    Edition,
+    RenderLimits,
+    Report,
+)
 from .bounded import Breach, run_bounded
 from .hyphenate import hyphenate
 from .labels import Labels
@@ -26,15 +33,6 @@ WATERMARK_TEMPLATE = "watermark.html"
 STYLESHEET = "style.css"
 COMPOSE_LIMITS = RenderLimits(timeout=60.0)
 """Composing HTML takes well under a second; a layout that needs a minute loops without end."""
-
-
-@dataclass(frozen=True)
-class ComposedReport:
-    """HTML ready for rendering, with what the renderer needs to resolve its resources."""
-
-    html: str
-    base_url: str
-    """Layout folder as a file URL, so the stylesheet and fonts resolve inside it."""
 
 
 def compose_html(report: Report, annexes: AnnexPlan, layout: Path, edition: Edition, labels: Labels,

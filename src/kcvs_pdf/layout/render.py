@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 from ..errors import Diagnostics, SettingError, SourceError, UnsafeResourceError
-from ..model import RenderedReport, RenderLimits
+from ..model import ComposedReport, RenderedReport, RenderLimits
 from .bounded import Breach, Task, Worker, run_bounded
-from .compose import ComposedReport
 
 # What the render's child runs; the module imports WeasyPrint, so only the child loads it.
 _TYPESET = "kcvs_pdf.layout.typeset"

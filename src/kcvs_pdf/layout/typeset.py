@@ -22,8 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, UnsafeResourceError, captured_log
-from ..model import RenderedReport
-from .compose import ComposedReport
+from ..model import ComposedReport, RenderedReport
 from .fonts import read_fonts
 
 # WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).

@@ -273,12 +273,21 @@ def _unclosed_marks(page: Page) -> int:
     """Return how many marked-content sequences page's content leaves open at its end."""
     depth = 0
     try:
+        # Most untagged pages mark nothing: the bytes tell that without parsing every operator.
+        if not any(b"BDC" in data or b"BMC" in data for data in _content_bytes(page)):
+            return 0
         operators = pikepdf.parse_content_stream(page, "BDC BMC EMC")
     except pikepdf.PdfError:
         return 0  # content qpdf cannot parse: nothing to count, the artifact closes as before
     for _, operator in operators:
         depth = max(depth + (-1 if str(operator) == "EMC" else 1), 0)
     return depth
+
+
+def _content_bytes(page: Page) -> list[bytes]:
+    contents = page.obj.get("/Contents")
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return [stream.read_bytes() for stream in streams if isinstance(stream, Stream)]
 
 
 def _place_after(tree: Dictionary, section: Dictionary, divider: Page) -> None:

@@ -14,10 +14,18 @@ from markupsafe import escape
 
 from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, captured_log
-from ..layout.compose import STYLESHEET, ComposedReport, compose_html, compose_watermark
+from ..layout.compose import STYLESHEET, compose_html, compose_watermark
 from ..layout.labels import Labels
 from ..layout.typeset import ConfinedFetcher, hermetic_fonts
-from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, Project, Report
+from ..model import (
+    AnnexPlan,
+    ApprovalStatus,
+    ComposedReport,
+    DraftStamp,
+    Edition,
+    Project,
+    Report,
+)
 from ..pdf.watermark import watermark
 
 PREVIEW_STYLESHEET = "preview.css"
