@@ -27,9 +27,11 @@ STAGES = (
     ("check: annex inspection", ("kcvs_pdf.annexes.plan:collect_annexes",)),
     ("check: compose HTML to validate it", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.build:check",)),
     ("compose HTML", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.build:build_checked",)),
-    # The render runs in a forked child (layout/bounded.py): layout and write_pdf happen there,
-    # out of this profile's sight; layoutcost.py measures them in process.
-    ("render in a bounded child (fonts, layout, write_pdf)", ("kcvs_pdf.layout.render:render_pdf",)),
+    # The render runs in the renderer, a worker forked when the build starts (layout/bounded.py):
+    # its WeasyPrint import, layout and write_pdf happen there, out of this profile's sight, and
+    # the wait for it includes what is left of the import; layoutcost.py measures layout in process.
+    ("render in the renderer worker (rest of its import, fonts, layout, write_pdf)",
+     ("kcvs_pdf.layout.render:render_pdf",)),
     ("images: downsample check", ("kcvs_pdf.pdf.images:downsample_images",)),
     ("finish: open rendered PDF", ("pikepdf:Pdf.open@kcvs_pdf.build:build_checked",)),
     ("finish: tagging", ("kcvs_pdf.pdf.tagging:make_accessible",)),
