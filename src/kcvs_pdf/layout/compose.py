@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..errors import Diagnostics
 from ..model import AnnexPlan, ApprovalStatus, DraftStamp, Edition, RenderLimits, Report
+from ..sources.markdown import footnote_target
 from .bounded import Breach, run_bounded
 from .hyphenate import hyphenate
 from .labels import Labels
@@ -174,8 +175,9 @@ def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
                       anchors: dict[str, int]) -> dict[str, str]:
     """Return the words a screen reader says for each link target: where the link leads.
 
-    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"); calls to action get
-    their label; `anchors` gives the 0-based page of each id in the rendered report.
+    Internal targets get their title and page ("Werkgroep GDPR, pagina 10"), a footnote's number
+    and page ("Voetnoot 1, pagina 12"); calls to action get their label; `anchors` gives the
+    0-based page of each id in the rendered report.
     """
     page = labels["page"]
     words = {link.url: link.label.capitalize() for section in report.sections for link in section.links}
@@ -187,6 +189,12 @@ def link_descriptions(report: Report, annexes: AnnexPlan, labels: Labels,
         for section in chapter.sections:
             if section.slug in anchors:
                 words[f"#{section.slug}"] = f"{section.title}, {page} {anchors[section.slug] + 1}"
+            for anchor in section.anchors:
+                note = footnote_target(anchor)
+                if note is not None and anchor in anchors:
+                    is_note, number = note
+                    text = labels["footnote" if is_note else "footnote_back"].format(number=number)
+                    words[f"#{anchor}"] = f"{text}, {page} {anchors[anchor] + 1}"
     for annex in annexes.bundled:
         words[f"#{annex.anchor}"] = f"{labels['annex']} {annex.number}: {annex.title}, {page} {annex.first_label}"
     return words

@@ -2,9 +2,11 @@
 
 WeasyPrint tags the document, but leaves link annotations under Span and NonStruct elements,
 nests a Link in a Link for a link's pseudo-element, wraps every line of text in a Span without
-meaning, and describes links by their target ("annex-4"). This step moves each link annotation
-into its Link element, lets meaningless Spans dissolve into their parent, describes internal
-links in words, and rebuilds the ParentTree from the result.
+meaning, puts the paragraphs of a list item (a footnote, an item of a loose list) straight under
+its LI, and describes links by their target ("annex-4"). This step moves each link annotation
+into its Link element, lets meaningless Spans dissolve into their parent, gathers a list item's
+content into its LBody, describes internal links in words, and rebuilds the ParentTree from the
+result.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 _LINK, _SPAN = Name("/Link"), Name("/Span")
+_LIST_ITEM, _LIST_BODY = Name("/LI"), Name("/LBody")
+# What PDF/UA allows under a list item; anything else belongs in its LBody.
+_LIST_ITEM_PARTS = (Name("/Lbl"), _LIST_BODY)
 _MARKED = re.compile(rb"/[^\s/<>\[\]()]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 _ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
 # Attributes that give a Span meaning of its own; WeasyPrint sets none, but keep any that appear.
@@ -32,7 +37,7 @@ def make_accessible(document: pikepdf.Pdf, describe: Mapping[str, str]) -> None:
     if tree is not None:
         # Children first, so a parent lifts children that are already tidy.
         for element in reversed(_elements(tree)):
-            _tidy(element)
+            _tidy(element, document)
         rebuild_parent_tree(document)
     _describe_links(document, describe)
 
@@ -60,7 +65,7 @@ def _elements(tree: Dictionary) -> list[Dictionary]:
     return found
 
 
-def _tidy(element: Dictionary) -> None:
+def _tidy(element: Dictionary, document: pikepdf.Pdf) -> None:
     """Rewrite element's children: links into Link elements, meaningless Spans dissolved."""
     changed, result = False, []
     for kid in kids(element):
@@ -76,6 +81,10 @@ def _tidy(element: Dictionary) -> None:
             element.S = _LINK
         else:
             result = _wrap_link_annotations(element, result)
+        changed = True
+    if element.get("/S") == _LIST_ITEM and not all(is_element(kid) and kid.get("/S") in _LIST_ITEM_PARTS
+                                                   for kid in result):
+        result = _list_item_parts(element, result, document)
         changed = True
     if changed:
         element.K = Array(result)
@@ -121,6 +130,27 @@ def _wrap_link_annotations(element: Dictionary, children: list) -> list:
             kid = Dictionary(Type=Name.StructElem, S=_LINK, P=element, K=Array([kid]))
         wrapped.append(kid)
     return wrapped
+
+
+def _list_item_parts(item: Dictionary, children: list, document: pikepdf.Pdf) -> list:
+    """Return a list item's children with each run of content that is not a Lbl or LBody in an
+    LBody of its own."""
+    parts: list = []
+    body = None
+    for kid in children:
+        if is_element(kid) and kid.get("/S") in _LIST_ITEM_PARTS:
+            parts.append(kid)
+            body = None
+            continue
+        if body is None:
+            body = document.make_indirect(Dictionary(Type=Name.StructElem, S=_LIST_BODY, P=item, K=Array([])))
+            if "/Pg" in item:
+                body.Pg = item.Pg
+            parts.append(body)
+        if is_element(kid):
+            kid.P = body
+        body.K.append(kid)
+    return parts
 
 
 def rebuild_parent_tree(document: pikepdf.Pdf) -> None:

@@ -16,7 +16,7 @@ from ..errors import Diagnostics
 from ..model import BodyLink, Paragraph
 from .markdown_checks import BodyFile, check_body
 
-__all__ = ["MarkdownBody", "render_markdown"]
+__all__ = ["MarkdownBody", "footnote_target", "render_markdown"]
 
 HEADING_OFFSET = 2
 """Levels above a section's own headings: the chapter (h1) and the section title (h2)."""
@@ -24,6 +24,8 @@ HEADING_OFFSET = 2
 # A cell that holds one amount: 1.383.572,80 · 12 % · € 3.500 · -4,5
 _NUMBER = re.compile(r"[€$£]?\s?[-+−]?\d[\d.\u00a0\u202f ]*(,\d+)?\s?[%‰€]?")
 _PLACEHOLDERS = ("", "-", "–", "—")
+# The ids _note_id and _reference_id write: slugs never hold "--", so the prefix cannot either.
+_FOOTNOTE_ID = re.compile(r".+--fn(?P<reference>ref)?-(?P<number>\d+)(?:-\d+)?")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:
         ids.extend(_reference_id(prefix, child.meta["id"] + 1, child.meta.get("subId", 0))
                    for child in token.children or () if child.type == "footnote_ref")
     return tuple(ids)
+
+
+def footnote_target(anchor: str) -> tuple[bool, int] | None:
+    """Return (whether it is the note itself, the note's number) for a footnote's or a reference's
+    id, None for any other id."""
+    match = _FOOTNOTE_ID.fullmatch(anchor)
+    return (match["reference"] is None, int(match["number"])) if match else None
 
 
 def _note_id(prefix: str, number: int) -> str:
