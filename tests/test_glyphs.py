@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_project, run_cli
+from conftest import ALFA, REPORT_YAML, make_project, run_cli
 from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
@@ -37,3 +37,18 @@ def test_symbols_the_text_fonts_lack_come_from_the_layouts_fallback_font(tmp_pat
     assert result.exit_code == 0, result.output
     fonts = embedded_fonts(PdfReader(project / "build" / "testverslag-2023-web.pdf"))
     assert any(name.endswith("+KCVS-Fallback") for name in fonts), fonts
+
+
+def test_who_approved_and_an_annexs_file_name_are_checked_too(tmp_path):
+    """Both print (on the draft's approval sheet, in the contents) without being section text."""
+    report = REPORT_YAML.replace('approved_by: "Beheerscomité"', 'approved_by: "Beheerscomité 日本"')
+    alfa = ALFA.replace("alfa%20bijlage.pdf", "alfa%20%E2%9A%BD.pdf")
+    project = make_project(tmp_path / "p", {"sources/report.yaml": report, "sources/sections/01-alfa.md": alfa,
+                                            "sources/sections/02-beta.md": BETA.replace("(日本)", "")})
+    for command in ("check", "build"):
+        result = run_cli(project, command, *(("--edition", "draft") if command == "build" else ()))
+        assert result.exit_code == 1, result.output
+        located = [line.split(": error: the character ")[0] + " " + line.split("'")[1]
+                   for line in result.output.splitlines() if line.endswith("[text.no-glyph]")]
+        assert located == ["sources/report.yaml:17:29 日", "sources/report.yaml:17:30 本",
+                           "sources/sections/01-alfa.md:5:10 ⚽"], result.output

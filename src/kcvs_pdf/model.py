@@ -252,7 +252,12 @@ class Annex:
     @property
     def file_name(self) -> str:
         """Return the published file's name, as a reader would save it."""
-        return PurePosixPath(unquote(urlsplit(self.url).path)).name
+        return url_file_name(self.url)
+
+
+def url_file_name(url: str) -> str:
+    """Return the name of the file a URL names, percent-decoded: the name a reader saves it under."""
+    return PurePosixPath(unquote(urlsplit(url).path)).name
 
 
 @dataclass(frozen=True)

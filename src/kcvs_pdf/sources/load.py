@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -19,6 +18,7 @@ from ..model import (
     Report,
     Section,
     SizeBudget,
+    url_file_name,
 )
 from .approval import (
     APPROVAL_FIELDS,
@@ -318,5 +318,5 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
 
 def annex_file_name(url: str) -> str | None:
     """Return the local file name of a PDF annex URL, or None for a web page."""
-    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    name = url_file_name(url)
     return name if name.lower().endswith(".pdf") else None
