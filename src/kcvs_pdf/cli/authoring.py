@@ -154,7 +154,7 @@ def new(year: int, sources: Path | None, target: Path | None) -> None:
     annexes/ starts empty. The current report is not changed and still builds.
     """
     from ..sources.load import load_report
-    from ..sources.scaffold import ScaffoldError, new_report
+    from ..sources.scaffold import ScaffoldError, new_report, next_folder
     project = project_from(sources, None, None)
     diagnostics = Diagnostics(project.root)
     report = load_report(project.sources, diagnostics)
@@ -163,7 +163,7 @@ def new(year: int, sources: Path | None, target: Path | None) -> None:
         click.secho(f"error: {shown(project.sources)} has errors; fix them first (kcvs-pdf check)",
                     fg="red", err=True)
         sys.exit(EXIT_FAILED)
-    target = (target or project.sources.with_name(f"{project.sources.name}-{year}")).resolve()
+    target = (target or next_folder(project.sources, year)).resolve()
     try:
         written = new_report(report, year, target)
     except ScaffoldError as error:
