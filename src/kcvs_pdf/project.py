@@ -9,6 +9,7 @@ from .model import Project
 SOURCES = Path("sources")
 LAYOUT = Path("layouts/default")
 MARKER = "layouts"
+REPORT_FILE = "report.yaml"
 
 
 class ProjectNotFound(Exception):
@@ -30,12 +31,29 @@ def open_project(root: Path | None, sources: Path | None, layout: Path | None,
     """Return the project a command works on.
 
     Folders given on the command line are relative to the current folder, like every other
-    command's paths; the defaults are inside the project root, which is found from the sources
-    folder (or the current one) when not given.
+    command's paths, except that with an explicit root the sources and layout folders are
+    relative to it (they are parts of it). The root is found from the sources folder (or the
+    current one) when not given. The default sources are the report the current folder is in
+    (inside sources-2024/ that one), else the root's sources/.
     """
     if root is None:
         root = find_root(sources if sources is not None else Path.cwd())
+    else:
+        sources, layout = (root / folder if folder is not None else None for folder in (sources, layout))
     root = root.resolve()
-    return Project(root=root, sources=(sources or root / SOURCES).resolve(),
+    return Project(root=root, sources=(sources or _report_around(Path.cwd(), root) or root / SOURCES).resolve(),
                    layout=(layout or root / LAYOUT).resolve(),
                    output=output.resolve() if output else None)
+
+
+def _report_around(folder: Path, root: Path) -> Path | None:
+    """Return the folder at or above folder, below root, that holds a report.yaml."""
+    folder = folder.resolve()
+    if not folder.is_relative_to(root):
+        return None
+    for candidate in (folder, *folder.parents):
+        if candidate == root:
+            return None
+        if (candidate / REPORT_FILE).is_file():
+            return candidate
+    return None

@@ -20,6 +20,7 @@ from ..model import (
     SizeBudget,
     url_file_name,
 )
+from ..project import REPORT_FILE
 from .approval import (
     APPROVAL_FIELDS,
     approval_fields,
@@ -31,7 +32,6 @@ from .markdown import render_markdown
 from .plaintext import check_invisible, check_long_words, check_size
 from .yamlsource import Located, load_yaml
 
-REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
 _SIZE_UNITS = {"b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
 _SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(b|kb|mb|gb)", re.IGNORECASE)
