@@ -125,7 +125,7 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
     a count. Exits 1 when there are errors (or warnings, with --strict).
     """
-    from ..build import check as check_sources
+    from ..check import check as check_sources
     project = project_from(sources, layout, None)
     diagnostics = Diagnostics(project.root)
     check_sources(project, diagnostics, strict=strict)
