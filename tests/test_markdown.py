@@ -7,6 +7,7 @@ text are drawn, and that every block of the source is printed.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from pdfcheck import links, outline, page_texts, squash
 from pdfdraw import drawn
 from PIL import Image
 from pypdf import PdfReader
+from samples import photo
 from test_catalogue import tiny_png
 
 from kcvs_pdf.errors import Diagnostics
@@ -400,3 +402,53 @@ def test_a_link_whose_text_is_its_address_is_a_located_warning(tmp_path):
                                "niet [het verslag](https://www.example.org/verslag).\n", tmp_path)
     assert [(d.line, d.column, d.code) for d in diagnostics.warnings] == [
         (5, 5, "markdown.link-text"), (5, 60, "markdown.link-text")]
+
+
+def test_a_photo_that_stops_halfway_is_an_error_at_its_line(tmp_path):
+    """Pillow's verify() reads a JPEG's headers only; printed, the rest would be a grey box."""
+    (tmp_path / "sources" / "sections").mkdir(parents=True)
+    whole = photo(tmp_path / "whole.jpg", (600, 400)).read_bytes()
+    (tmp_path / "sources" / "sections" / "foto.jpg").write_bytes(whole[:len(whole) // 2])
+    _, diagnostics = render("Tekst.\n\n![Foto van de vergadering](foto.jpg)\n", tmp_path)
+    assert [(d.line, d.column, d.code) for d in diagnostics.errors] == [(7, 1, "markdown.image-unreadable")]
+    assert "stops halfway" in diagnostics.errors[0].message
+
+
+SVG_DRAWING_FROM = """\
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="300" height="100">
+  <defs><linearGradient id="verloop"><stop offset="0" stop-color="#0b5563"/></linearGradient></defs>
+  <style>.achtergrond {{ fill: url(#verloop) }}</style>
+  <rect class="achtergrond" width="300" height="100" style="fill: url(#verloop)"/>
+  <image href="data:image/png;base64,{embedded}" width="1" height="1"/>
+  <use href="#verloop"/>
+  <image {attribute}="{reference}" width="10" height="10"/>
+</svg>
+"""
+
+
+EMBEDDED = base64.b64encode(tiny_png()).decode()
+
+
+@pytest.mark.parametrize("attribute, reference, code", [
+    ("href", "file:///etc/passwd", "markdown.image-outside"),
+    ("xlink:href", "https://example.org/logo.png", "markdown.image-outside"),
+    ("href", "../../buiten.png", "markdown.image-outside"),
+    ("href", "logo.png", "markdown.image-missing"),
+])
+def test_what_an_svg_draws_from_is_checked_like_an_image(tmp_path, attribute, reference, code):
+    """The render would refuse it, blaming the stylesheet: check names the line of the picture."""
+    (tmp_path / "sources" / "sections").mkdir(parents=True)
+    (tmp_path / "sources" / "sections" / "grafiek.svg").write_text(
+        SVG_DRAWING_FROM.format(attribute=attribute, reference=reference, embedded=EMBEDDED))
+    _, diagnostics = render("![Grafiek van de datasets](grafiek.svg \"Datasets.\")\n", tmp_path)
+    assert [(d.line, d.column, d.code) for d in diagnostics.errors] == [(5, 1, code)]
+    assert f"draws from '{reference}'" in diagnostics.errors[0].message
+
+
+def test_an_svg_drawing_from_a_picture_beside_it_in_sources_builds(tmp_path):
+    svg = SVG_DRAWING_FROM.format(attribute="href", reference="logo.png", embedded=EMBEDDED)
+    project = make_project(tmp_path / "p", {
+        "sources/sections/grafiek.svg": svg, "sources/sections/logo.png": image_bytes(40, 40),
+        "sources/sections/01-alfa.md": "---\ntitle: \"Alfa werkgroep\"\n---\n\n![Grafiek](grafiek.svg \"Datasets.\")\n"})
+    result = run_cli(project, "build", "--edition", "web", "--strict")
+    assert result.exit_code == 0, result.output

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 from markdown_it.token import Token
-from PIL import Image
+from PIL import Image, ImageFile
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -34,6 +35,7 @@ _LEFTOVERS = re.compile(r"(?P<footnote>\[\^[^\]\s]+\])|(?P<image>!\[)"
                         r"|(?P<link>\]\(|\]\[|\][ \t]+\((?=https?:|mailto:|#|www\.))")
 _PIPE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
+_CSS_URL = re.compile(r"url\(([^)]*)\)")
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ def _check_image(token: Token, body: BodyFile, row: int, column: int, sources: P
         body.error(row, column, f"image '{src}' cannot be read ({problem}): save it as PNG, JPEG or SVG",
                    "markdown.image-unreadable")
         return
+    if target.suffix.lower() == ".svg":
+        for reference in _svg_references(target):
+            _check_svg_reference(src, reference, target, body, row, column, sources)
     token.meta["file"] = target
     if alt.lower() == DECORATIVE:
         # Printed as a background (an untagged artifact), which needs the image's proportions.
@@ -195,6 +200,43 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
     return target
 
 
+def _svg_references(path: Path) -> list[str]:
+    """Return the files and addresses an SVG draws from: its links and its CSS url()s."""
+    references = []
+    for element in ElementTree.parse(path).getroot().iter():
+        texts = list(element.attrib.values()) + ([element.text or ""] if element.tag.endswith("style") else [])
+        references += [value for name, value in element.attrib.items() if name.rsplit("}", 1)[-1] == "href"]
+        references += [url.strip("'\" ") for text in texts for url in _CSS_URL.findall(text)]
+    return list(dict.fromkeys(reference.strip() for reference in references))
+
+
+def _check_svg_reference(src: str, reference: str, svg: Path, body: BodyFile, row: int, column: int,
+                         sources: Path) -> None:
+    """Record an error for a file or address an SVG draws from that the build may not read."""
+    if reference.startswith(("#", "data:")) or not reference:
+        return  # a part of the picture itself, or embedded in it
+    target = (svg.parent / unquote(reference)).resolve()
+    if urlsplit(reference).scheme or reference.startswith("/") or not target.is_relative_to(sources.resolve()):
+        body.error(row, column, f"image '{src}' draws from '{reference}', outside sources/: the build "
+                   "reads nothing else; embed it in the picture, or copy it into sources/ and refer to "
+                   "it relative to the picture", "markdown.image-outside")
+    elif not target.is_file():
+        shown = target.relative_to(sources.resolve().parent).as_posix()
+        body.error(row, column, f"image '{src}' draws from '{reference}', which does not exist "
+                   f"(looked for {shown})", "markdown.image-missing")
+
+
+@contextmanager
+def _truncation_is_an_error():
+    """Let Pillow raise on a file that stops halfway: WeasyPrint, once imported, tells it not to."""
+    tolerated = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerated
+
+
 def _unreadable(path: Path, sources: Path) -> str:
     """Return why the image file cannot be printed ('' when it decodes), read as confined as any source."""
     try:
@@ -210,10 +252,20 @@ def _unreadable(path: Path, sources: Path) -> str:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
+            with Image.open(io.BytesIO(data)) as image, _truncation_is_an_error():
+                # verify() reads a JPEG's headers only: decoding at an eighth of its size (quick)
+                # finds one that stops halfway, which would print as a grey box.
+                if image.format == "JPEG":
+                    image.draft("RGB", (image.width // 8, image.height // 8))
+                    image.load()
     except Image.DecompressionBombError:
         return "it has far too many pixels to print"
     except ElementTree.ParseError:
         return "it is not a valid SVG file"
+    except OSError as error:
+        if "truncated" in str(error):
+            return "it stops halfway, as after an interrupted copy or download; copy it again"
+        return "it is not a picture in a format that can be read, or it is damaged"
     except Exception:  # noqa: BLE001 (Pillow raises many kinds of errors on a damaged file)
         return "it is not a picture in a format that can be read, or it is damaged"
     return ""
