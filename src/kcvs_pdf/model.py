@@ -79,6 +79,19 @@ class BodyLink:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """An SVG picture in the body text: the fonts and text it draws, where it is written."""
+
+    path: Path
+    line: int
+    column: int
+    fonts: tuple[tuple[str, ...], ...]
+    """Each font-family it names: its families in order of preference."""
+    text: str
+    """The text it draws."""
+
+
+@dataclass(frozen=True)
 class Link:
     """A call to action: a button-like link below a section."""
 
@@ -117,6 +130,8 @@ class Section:
     """Review state; a section that says nothing is a concept."""
     anchors: tuple[str, ...] = ()
     """Ids its body defines besides the section's own (footnotes), for links `#id`."""
+    charts: tuple[Chart, ...] = ()
+    """SVG pictures in its body, whose fonts and text the layout must have."""
 
     @property
     def body_text(self) -> str:

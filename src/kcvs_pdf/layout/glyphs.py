@@ -1,4 +1,5 @@
-"""Turn the layout's fonts into the characters they can draw, and report text they cannot."""
+"""Turn the layout's fonts into the characters they can draw, and report text they cannot, or
+that asks for a font the layout does not have (in an SVG chart)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
+from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
 from ..model import Report, url_file_name
-from .fonts import FONTS_DIR, read_fonts
+from .compose import STYLESHEET
+from .fonts import FONT_MAX_BYTES, FONTS_DIR, declared_families, read_fonts
 
 # Invisible characters are never drawn, so no font needs them.
 _NOT_DRAWN = {"Cc", "Cf", "Zl", "Zp"}
@@ -32,6 +35,7 @@ def check_glyphs(report: Report, layout: Path, diagnostics: Diagnostics) -> None
         diagnostics.error(fonts, 0, 0, f"the layout has no fonts in {fonts.name}/: the build uses no "
                           "font of the machine, so the layout must bring its own", "layout.no-fonts")
         return
+    _check_chart_fonts(report, layout, diagnostics)
     for path, text, where in _printed_text(report):
         missing = sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace()
                           and unicodedata.category(ch) not in _NOT_DRAWN})
@@ -58,6 +62,30 @@ def coverage(font: bytes) -> frozenset[int] | None:
         return None
 
 
+def _check_chart_fonts(report: Report, layout: Path, diagnostics: Diagnostics) -> None:
+    """Warn at each SVG chart that names only fonts the layout lacks: its text would print in
+    whichever layout font comes first, not as drawn."""
+    try:
+        declared = declared_families(read_confined(layout / STYLESHEET, (layout,), FONT_MAX_BYTES)
+                                     .decode("utf-8", "replace"))
+    except RefusedFile:
+        return  # composing the layout reports why its stylesheet cannot be read
+    for section in report.sections:
+        for chart in section.charts:
+            foreign = dict.fromkeys(families[0] for families in chart.fonts if not declared.intersection(families))
+            if foreign:
+                diagnostics.warning(section.path, chart.line, chart.column,
+                                    f"'{chart.path.name}' sets text in {_listed(list(foreign))}, which the "
+                                    f"layout does not have: set it in {_listed(sorted(declared))}",
+                                    "text.chart-font")
+
+
+def _listed(families: list[str]) -> str:
+    """Return 'a', 'a' or 'b', 'a', 'b' or 'c'."""
+    quoted = [f"'{family}'" for family in families]
+    return " or ".join(quoted) if len(quoted) <= 2 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
 def _printed_text(report: Report):
     """Yield (file, text, where) for everything of the sources that the layout prints; `where`
     is the line and column to name for a character that is not written as such in the file."""
@@ -69,6 +97,8 @@ def _printed_text(report: Report):
         yield section.path, " ".join([section.title, section.body_text,
                                       *(link.label for link in section.links),
                                       *(link.title or "" for link in section.links)]), (1, 1)
+        for chart in section.charts:
+            yield section.path, chart.text, (chart.line, chart.column)
         # An annex's published file name prints in the contents, decoded from its URL's %-codes.
         for link in section.links:
             if link.annex_file:

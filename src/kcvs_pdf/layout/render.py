@@ -28,7 +28,7 @@ from ..errors import (
 from ..model import RenderedReport, RenderLimits
 from .bounded import Breach, run_bounded
 from .compose import ComposedReport
-from .fonts import read_fonts
+from .fonts import declared_families, read_fonts
 
 # WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
 MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
@@ -256,7 +256,7 @@ def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) 
         css = read_confined(stylesheet, (stylesheet.parent,), RESOURCE_MAX_BYTES).decode("utf-8", "replace")
     except RefusedFile:
         return  # the render reported why the stylesheet was not read
-    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)", css))
+    declared = declared_families(css)
     # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
     for family in sorted({font.family for font in document.fonts.values()} - declared):
         diagnostics.warning(stylesheet, 0, 0, f"some text is set in '{family}', a font of the layout "

@@ -262,7 +262,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
     section = Section(slug=_slug(path), title=reader.text(fields, "title") or "",
                       body_html=rendered.html, paragraphs=rendered.paragraphs,
                       links=tuple(link for link in links if link is not None),
-                      web_links=rendered.links, path=path, anchors=rendered.anchors)
+                      web_links=rendered.links, path=path, anchors=rendered.anchors, charts=rendered.charts)
     return section, approval_fields(reader, fields)
 
 

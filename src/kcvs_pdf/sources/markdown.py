@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..errors import Diagnostics
-from ..model import BodyLink, Paragraph
+from ..model import BodyLink, Chart, Paragraph
 from .markdown_checks import BodyFile, check_body
 
 __all__ = ["MarkdownBody", "footnote_target", "render_markdown"]
@@ -37,6 +37,8 @@ class MarkdownBody:
     links: tuple[BodyLink, ...]
     anchors: tuple[str, ...] = ()
     """Ids the body defines: its footnotes and the references to them."""
+    charts: tuple[Chart, ...] = ()
+    """Its SVG pictures, with the fonts and text they draw."""
 
     @property
     def text(self) -> str:
@@ -59,8 +61,10 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     _shape_tables(tokens)
     tokens = _with_figures(tokens)
     html = parser.renderer.render(tokens, parser.options, {"id_prefix": escapeHtml(id_prefix)})
+    charts = tuple(child.meta["chart"] for token in tokens for child in token.children or ()
+                   if "chart" in child.meta)
     return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=links,
-                        anchors=_anchors(tokens, escapeHtml(id_prefix)))
+                        anchors=_anchors(tokens, escapeHtml(id_prefix)), charts=charts)
 
 
 def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:

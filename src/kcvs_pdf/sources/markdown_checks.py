@@ -16,7 +16,7 @@ from PIL import Image, ImageFile
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
-from ..model import BodyLink
+from ..model import BodyLink, Chart
 
 MAX_DEPTH = 6
 """Lists and block quotes nested deeper than this are an error (markdown-it drops what is nested
@@ -36,6 +36,7 @@ _LEFTOVERS = re.compile(r"(?P<footnote>\[\^[^\]\s]+\])|(?P<image>!\[)"
 _PIPE = re.compile(r"(?<!\\)\|")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _CSS_URL = re.compile(r"url\(([^)]*)\)")
+_CSS_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,11 @@ def _check_image(token: Token, body: BodyFile, row: int, column: int, sources: P
                    "markdown.image-unreadable")
         return
     if target.suffix.lower() == ".svg":
-        for reference in _svg_references(target):
+        root = ElementTree.parse(target).getroot()
+        for reference in _svg_references(root):
             _check_svg_reference(src, reference, target, body, row, column, sources)
+        token.meta["chart"] = Chart(target, body.first_line + row, column, _svg_fonts(root),
+                                    " ".join(text for text in root.itertext() if text.strip()))
     token.meta["file"] = target
     if alt.lower() == DECORATIVE:
         # Printed as a background (an untagged artifact), which needs the image's proportions.
@@ -200,14 +204,25 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
     return target
 
 
-def _svg_references(path: Path) -> list[str]:
+def _svg_references(root: ElementTree.Element) -> list[str]:
     """Return the files and addresses an SVG draws from: its links and its CSS url()s."""
     references = []
-    for element in ElementTree.parse(path).getroot().iter():
+    for element in root.iter():
         texts = list(element.attrib.values()) + ([element.text or ""] if element.tag.endswith("style") else [])
         references += [value for name, value in element.attrib.items() if name.rsplit("}", 1)[-1] == "href"]
         references += [url.strip("'\" ") for text in texts for url in _CSS_URL.findall(text)]
     return list(dict.fromkeys(reference.strip() for reference in references))
+
+
+def _svg_fonts(root: ElementTree.Element) -> tuple[tuple[str, ...], ...]:
+    """Return each font-family an SVG names (attribute, style or stylesheet), as its families."""
+    values = []
+    for element in root.iter():
+        values += [element.get("font-family", "")]
+        styles = [element.get("style", ""), *([element.text or ""] if element.tag.endswith("style") else [])]
+        values += [value for style in styles for value in _CSS_FONT_FAMILY.findall(style)]
+    families = (tuple(name.strip(" '\"") for name in value.split(",") if name.strip(" '\"")) for value in values)
+    return tuple(dict.fromkeys(family for family in families if family))
 
 
 def _check_svg_reference(src: str, reference: str, svg: Path, body: BodyFile, row: int, column: int,
