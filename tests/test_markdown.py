@@ -233,6 +233,8 @@ title: "Beta project"
 Een brede tabel moet binnen de kolom blijven, net als een logo ![Logo van het kenniscentrum](logo.png)
 in de tekst.
 
+![Kaart van de centrumsteden](kaart.png)
+
 {WIDE}
 """
 
@@ -245,6 +247,7 @@ def built(tmp_path_factory) -> Path:
         "sources/sections/luchtfoto.jpg": image_bytes(3000, 2000, "JPEG"),
         "sources/sections/belfort.jpg": image_bytes(1500, 6000, "JPEG"),
         "sources/sections/logo.png": image_bytes(2000, 400),
+        "sources/sections/kaart.png": image_bytes(2400, 800),
         "sources/sections/grafiek.svg": SVG_CHART,
         "sources/sections/rand.png": image_bytes(1200, 60)})
     result = run_cli(root, "build")
@@ -308,10 +311,10 @@ def test_tables_are_tagged_as_tables_and_every_figure_has_its_alt_text(pdf_path)
     kinds = [kind for kind, _ in elements]
     assert {"/Table", "/TR", "/TH", "/TD", "/Caption"} <= set(kinds)
     assert kinds.count("/TH") == 4 + 3 + 8 and kinds.count("/TD") == 3 * 4 + 2 * 3 + 8
-    # Four images carry information; the decorative one is no Figure at all.
+    # Five images carry information; the decorative one is no Figure at all.
     assert [alt for kind, alt in elements if kind == "/Figure"] == [
         "Luchtfoto van het centrum van Gent", "Staafdiagram van het aantal datasets per stad",
-        "Staande foto van het belfort", "Logo van het kenniscentrum"]
+        "Staande foto van het belfort", "Logo van het kenniscentrum", "Kaart van de centrumsteden"]
 
 
 MM = 72 / 25.4
@@ -351,6 +354,15 @@ def test_an_image_inside_a_sentence_stays_an_image_no_wider_than_the_column(pdf_
     page = section_pages["Beta project"][0]
     [box] = [box for kind, box, _, size in drawn(pdf_path, page) if kind == "image" and same_picture(size, (2000, 400))]
     assert inside(box) and box[2] - box[0] <= COLUMN
+
+
+def test_a_picture_alone_in_a_later_paragraph_is_not_indented_past_the_column(pdf_path, section_pages):
+    """Later paragraphs start indented; a picture there would stick out by the indent."""
+    pages = section_pages["Beta project"]
+    [box] = [box for page in pages for kind, box, _, size in drawn(pdf_path, page)
+             if kind == "image" and same_picture(size, (2400, 800))]
+    assert inside(box) and box[2] - box[0] == pytest.approx(COLUMN - 0.5, abs=0.6)
+    assert box[2] <= AREA[2] + 0.5
 
 
 def test_a_svg_chart_is_drawn_with_its_text_and_a_decorative_image_as_an_artifact(pdf_path, section_pages):

@@ -203,8 +203,9 @@ def _mark_numbers(rows: list[list[tuple[Token, str]]]) -> None:
 
 
 def _with_figures(tokens: list[Token]) -> list[Token]:
-    """Return tokens with each paragraph that is one captioned image turned into a figure, and
-    each that is one decorative image unwrapped (it is a block of its own, not text)."""
+    """Return tokens with each paragraph that is one captioned image turned into a figure, each
+    that is one decorative image unwrapped (it is a block of its own, not text), and each that is
+    one other image marked as a picture."""
     shaped: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -214,6 +215,9 @@ def _with_figures(tokens: list[Token]) -> list[Token]:
         elif image is not None and "decorative_size" in image.meta:
             shaped.append(tokens[index + 1])
         else:
+            if image is not None:
+                # A picture alone in its paragraph: the layout does not indent it past the column.
+                tokens[index].attrSet("class", "picture")
             shaped.append(tokens[index])
             index += 1
             continue
