@@ -11,7 +11,7 @@ import click
 
 from .. import cache
 from ..errors import Diagnostics, KcvsError, SourceError
-from ..model import BuildResult, Edition, Project
+from ..model import AnnexPlan, BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
     RENDER_TIMEOUT_OPTION,
@@ -105,16 +105,18 @@ def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResul
 
 def _notes(project: Project, result: BuildResult) -> tuple[str, ...]:
     """Print and return the notices a successful build ends with; a cached rebuild repeats them."""
-    notes = []
-    if result.annexes.missing:
-        notes.append(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
-                     "listed as online in the table of contents (--strict makes this an error)")
+    notes = [_missing_annexes(project, result.annexes)] if result.annexes.missing else []
     if result.untagged_annex_pages:
         notes.append(f"{result.untagged_annex_pages} of {result.annexes.bundled_pages} annex pages carry no "
                      "tags: marked as not accessible, so the PDF does not claim PDF/UA-1")
     for note in notes:
         click.echo(note, err=True)
     return tuple(notes)
+
+
+def _missing_annexes(project: Project, annexes: AnnexPlan) -> str:
+    return (f"{len(annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: listed as "
+            "online in the table of contents (--strict makes this an error)")
 
 
 @click.command()
@@ -128,8 +130,10 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     from ..check import check as check_sources
     project = project_from(sources, layout, None)
     diagnostics = Diagnostics(project.root)
-    check_sources(project, diagnostics, strict=strict)
+    checked = check_sources(project, diagnostics, strict=strict)
     print_diagnostics(diagnostics)
+    if checked is not None and checked.annexes.missing:
+        click.echo(_missing_annexes(project, checked.annexes), err=True)  # as the build will say
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
