@@ -64,7 +64,7 @@ def prepare_baseline(project: Path, annexes: tuple[Path, ...]) -> BareBaseline:
 
 def write_composed_html(project: Path, edition_name: str) -> ComposedFile:
     """Compose an edition's HTML with the pipeline (checks included, untimed) and write it."""
-    from kcvs_pdf.build import check
+    from kcvs_pdf.check import check
     from kcvs_pdf.errors import Diagnostics
     from kcvs_pdf.layout.compose import compose_html
     from kcvs_pdf.model import Edition

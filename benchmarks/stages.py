@@ -25,7 +25,7 @@ STAGES = (
                                           "kcvs_pdf.layout.glyphs:check_glyphs",
                                           "kcvs_pdf.sources.approval:check_approvals")),
     ("check: annex inspection", ("kcvs_pdf.annexes.plan:collect_annexes",)),
-    ("check: compose HTML to validate it", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.build:check",)),
+    ("check: compose HTML to validate it", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check",)),
     ("compose HTML", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.build:build_checked",)),
     # The render runs in the renderer, a worker forked when the build starts (layout/bounded.py):
     # its WeasyPrint import, layout and write_pdf happen there, out of this profile's sight, and

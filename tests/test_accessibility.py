@@ -19,11 +19,16 @@ from PIL import Image
 from samples import photo
 from verapdf import failed_rules
 
+CHART = """<svg xmlns="http://www.w3.org/2000/svg" width="480" height="300" viewBox="0 0 480 300">
+<rect x="80" y="60" width="100" height="200" fill="#0b5563"/><rect x="260" y="130" width="100" height="130" fill="#0b5563"/>
+<text x="130" y="290" font-family="Plex Sans" font-size="16" text-anchor="middle">Gent</text></svg>
+"""
+
 EDITIONS = {"web": "proefverslag-2031-web.pdf", "full": "proefverslag-2031.pdf",
             "draft": "proefverslag-2031-concept.pdf"}
 # Everything an author may write that the tagging has to get right: a figure and a decorative
-# picture, headings, a numbered list with a nested one, a loose list (its items hold paragraphs,
-# as a footnote does), a table, a quote with a link and a footnote.
+# picture, a camera-sized photo and an SVG chart, headings, a numbered list with a nested one, a
+# loose list (its items hold paragraphs, as a footnote does), a table, a quote with a link and a footnote.
 RICH_BODY = """\
 Een proefproject in twee steden onderzocht hoe bewoners zonnestroom van het dak kunnen delen.
 
@@ -53,6 +58,8 @@ Wat de steden leerden:
 | Noord  |       24 |      12 % |
 | Zuid   |       31 |      15 % |
 
+![Staafdiagram: besparing per gebouw, Noord 12 %, Zuid 15 %](grafiek.svg "Besparing per gebouw in 2031.")
+
 > Wij delen nu de stroom van ons eigen dak, zegt een bewoner op [de projectpagina](https://www.example.org/energiedelen).
 
 [^1]: Volgens het projectplan van 2031.
@@ -67,8 +74,9 @@ def editions(tmp_path_factory) -> dict[str, Path]:
     sections = project / "sources" / "sections"
     rich = sections / "05-energiedelen.md"
     rich.write_text(rich.read_text().split("---\n\n")[0] + "---\n\n" + RICH_BODY)
-    photo(sections / "dak.jpg", size=(900, 600))
+    photo(sections / "dak.jpg")
     Image.new("RGB", (600, 30), (232, 163, 61)).save(sections / "rand.png")
+    (sections / "grafiek.svg").write_text(CHART)
     for edition in ("web", "full"):
         result = run_cli(project, "build", "--edition", edition)
         assert result.exit_code == 0, result.output

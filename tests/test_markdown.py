@@ -7,6 +7,7 @@ text are drawn, and that every block of the source is printed.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from pdfcheck import links, outline, page_texts, squash
 from pdfdraw import drawn
 from PIL import Image
 from pypdf import PdfReader
+from samples import photo
 from test_catalogue import tiny_png
 
 from kcvs_pdf.errors import Diagnostics
@@ -187,6 +189,11 @@ aantal datasets en het budget.
 
 ![Staafdiagram van het aantal datasets per stad](grafiek.svg "Datasets per stad, eind 2023.")
 
+| Stad | Datasets | Opmerking |
+|:-----|---------:|-----------|
+| Brugge | 81 | de stad publiceerde dit jaar vooral gegevens over mobiliteit, parkeren en afval |
+| Leuven | 12 | nieuw |
+
 ![decoratief](rand.png)
 
 - Eerste niveau
@@ -226,6 +233,8 @@ title: "Beta project"
 Een brede tabel moet binnen de kolom blijven, net als een logo ![Logo van het kenniscentrum](logo.png)
 in de tekst.
 
+![Kaart van de centrumsteden](kaart.png)
+
 {WIDE}
 """
 
@@ -238,6 +247,7 @@ def built(tmp_path_factory) -> Path:
         "sources/sections/luchtfoto.jpg": image_bytes(3000, 2000, "JPEG"),
         "sources/sections/belfort.jpg": image_bytes(1500, 6000, "JPEG"),
         "sources/sections/logo.png": image_bytes(2000, 400),
+        "sources/sections/kaart.png": image_bytes(2400, 800),
         "sources/sections/grafiek.svg": SVG_CHART,
         "sources/sections/rand.png": image_bytes(1200, 60)})
     result = run_cli(root, "build")
@@ -300,11 +310,11 @@ def test_tables_are_tagged_as_tables_and_every_figure_has_its_alt_text(pdf_path)
     elements = struct_elements(pdf_path)
     kinds = [kind for kind, _ in elements]
     assert {"/Table", "/TR", "/TH", "/TD", "/Caption"} <= set(kinds)
-    assert kinds.count("/TH") == 4 + 8 and kinds.count("/TD") == 3 * 4 + 8
-    # Four images carry information; the decorative one is no Figure at all.
+    assert kinds.count("/TH") == 4 + 3 + 8 and kinds.count("/TD") == 3 * 4 + 2 * 3 + 8
+    # Five images carry information; the decorative one is no Figure at all.
     assert [alt for kind, alt in elements if kind == "/Figure"] == [
         "Luchtfoto van het centrum van Gent", "Staafdiagram van het aantal datasets per stad",
-        "Staande foto van het belfort", "Logo van het kenniscentrum"]
+        "Staande foto van het belfort", "Logo van het kenniscentrum", "Kaart van de centrumsteden"]
 
 
 MM = 72 / 25.4
@@ -346,6 +356,15 @@ def test_an_image_inside_a_sentence_stays_an_image_no_wider_than_the_column(pdf_
     assert inside(box) and box[2] - box[0] <= COLUMN
 
 
+def test_a_picture_alone_in_a_later_paragraph_is_not_indented_past_the_column(pdf_path, section_pages):
+    """Later paragraphs start indented; a picture there would stick out by the indent."""
+    pages = section_pages["Beta project"]
+    [box] = [box for page in pages for kind, box, _, size in drawn(pdf_path, page)
+             if kind == "image" and same_picture(size, (2400, 800))]
+    assert inside(box) and box[2] - box[0] == pytest.approx(COLUMN - 0.5, abs=0.6)
+    assert box[2] <= AREA[2] + 0.5
+
+
 def test_a_svg_chart_is_drawn_with_its_text_and_a_decorative_image_as_an_artifact(pdf_path, section_pages):
     pages = section_pages["Open data in de centrumsteden"]
     [(box, marks)] = [(box, marks) for page in pages for kind, box, marks, size in drawn(pdf_path, page)
@@ -355,7 +374,17 @@ def test_a_svg_chart_is_drawn_with_its_text_and_a_decorative_image_as_an_artifac
     assert any("Datasetsperstad" in squash(texts[page]) for page in pages)
 
 
+def test_a_table_keeps_its_short_words_and_amounts_whole_beside_a_long_text_column(pdf_path, section_pages):
+    """The long column wraps between words; "Brugge" never becomes "Brug" + "ge"."""
+    pages = section_pages["Open data in de centrumsteden"]
+    lines = [line.strip() for page in pages for line in page_texts(PdfReader(pdf_path))[page].splitlines()]
+    words = {word for line in lines for word in line.split()}
+    assert {"Brugge", "Leuven", "Gent", "Sint-Niklaas"} <= words
+    assert any("€ 1.383.572,80" in line for line in lines) and any("€ 612.000,00" in line for line in lines)
+
+
 def test_no_text_of_a_wide_table_runs_past_the_margins(pdf_path, section_pages):
+    """Its words, kept whole, would be wider than the column: this table alone breaks them anywhere."""
     pages = section_pages["Beta project"]
     runs = [box for page in pages for kind, box, marks, _ in drawn(pdf_path, page) if kind == "text"]
     assert len(runs) > 20
@@ -385,3 +414,53 @@ def test_a_link_whose_text_is_its_address_is_a_located_warning(tmp_path):
                                "niet [het verslag](https://www.example.org/verslag).\n", tmp_path)
     assert [(d.line, d.column, d.code) for d in diagnostics.warnings] == [
         (5, 5, "markdown.link-text"), (5, 60, "markdown.link-text")]
+
+
+def test_a_photo_that_stops_halfway_is_an_error_at_its_line(tmp_path):
+    """Pillow's verify() reads a JPEG's headers only; printed, the rest would be a grey box."""
+    (tmp_path / "sources" / "sections").mkdir(parents=True)
+    whole = photo(tmp_path / "whole.jpg", (600, 400)).read_bytes()
+    (tmp_path / "sources" / "sections" / "foto.jpg").write_bytes(whole[:len(whole) // 2])
+    _, diagnostics = render("Tekst.\n\n![Foto van de vergadering](foto.jpg)\n", tmp_path)
+    assert [(d.line, d.column, d.code) for d in diagnostics.errors] == [(7, 1, "markdown.image-unreadable")]
+    assert "stops halfway" in diagnostics.errors[0].message
+
+
+SVG_DRAWING_FROM = """\
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="300" height="100">
+  <defs><linearGradient id="verloop"><stop offset="0" stop-color="#0b5563"/></linearGradient></defs>
+  <style>.achtergrond {{ fill: url(#verloop) }}</style>
+  <rect class="achtergrond" width="300" height="100" style="fill: url(#verloop)"/>
+  <image href="data:image/png;base64,{embedded}" width="1" height="1"/>
+  <use href="#verloop"/>
+  <image {attribute}="{reference}" width="10" height="10"/>
+</svg>
+"""
+
+
+EMBEDDED = base64.b64encode(tiny_png()).decode()
+
+
+@pytest.mark.parametrize("attribute, reference, code", [
+    ("href", "file:///etc/passwd", "markdown.image-outside"),
+    ("xlink:href", "https://example.org/logo.png", "markdown.image-outside"),
+    ("href", "../../buiten.png", "markdown.image-outside"),
+    ("href", "logo.png", "markdown.image-missing"),
+])
+def test_what_an_svg_draws_from_is_checked_like_an_image(tmp_path, attribute, reference, code):
+    """The render would refuse it, blaming the stylesheet: check names the line of the picture."""
+    (tmp_path / "sources" / "sections").mkdir(parents=True)
+    (tmp_path / "sources" / "sections" / "grafiek.svg").write_text(
+        SVG_DRAWING_FROM.format(attribute=attribute, reference=reference, embedded=EMBEDDED))
+    _, diagnostics = render("![Grafiek van de datasets](grafiek.svg \"Datasets.\")\n", tmp_path)
+    assert [(d.line, d.column, d.code) for d in diagnostics.errors] == [(5, 1, code)]
+    assert f"draws from '{reference}'" in diagnostics.errors[0].message
+
+
+def test_an_svg_drawing_from_a_picture_beside_it_in_sources_builds(tmp_path):
+    svg = SVG_DRAWING_FROM.format(attribute="href", reference="logo.png", embedded=EMBEDDED)
+    project = make_project(tmp_path / "p", {
+        "sources/sections/grafiek.svg": svg, "sources/sections/logo.png": image_bytes(40, 40),
+        "sources/sections/01-alfa.md": "---\ntitle: \"Alfa werkgroep\"\n---\n\n![Grafiek](grafiek.svg \"Datasets.\")\n"})
+    result = run_cli(project, "build", "--edition", "web", "--strict")
+    assert result.exit_code == 0, result.output

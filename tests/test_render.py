@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, build_over_last_good, make_project, run_cli
+from fontTools.ttLib import TTFont
 from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
@@ -87,7 +88,23 @@ def test_a_missing_image_is_an_error_not_silence(tmp_path):
     assert "Failed to load image" in diagnostics.errors[0].message and "gone.png" in diagnostics.errors[0].message
 
 
-def test_no_font_of_the_machine_is_ever_used(tmp_path):
+def machine_fonts(tmp_path: Path, monkeypatch) -> None:
+    """Give the machine a font (IBM Plex Sans) that its configuration prefers for every generic
+    family and for Arial: a render that looked at the machine's fonts would use it."""
+    folder = tmp_path / "machine-fonts"
+    folder.mkdir()
+    font = TTFont(REPO / "layouts" / "default" / "fonts" / "IBMPlexSans-Regular.woff")
+    font.flavor = None  # installed fonts are TrueType files
+    font.save(folder / "Machine.ttf")
+    preferred = "".join(f"<alias><family>{family}</family><prefer><family>IBM Plex Sans</family></prefer></alias>"
+                        for family in ("sans-serif", "serif", "monospace", "Arial"))
+    config = tmp_path / "fonts.conf"
+    config.write_text(f"<fontconfig><dir>{folder}</dir>{preferred}</fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+
+
+def test_no_font_of_the_machine_is_ever_used(tmp_path, monkeypatch):
+    machine_fonts(tmp_path, monkeypatch)
     diagnostics = Diagnostics()
     rendered = render("<p style='font-family: sans-serif'>Tekst</p><p style='font-family: Arial'>Tekst</p>",
                       tmp_path, diagnostics)
@@ -97,21 +114,24 @@ def test_no_font_of_the_machine_is_ever_used(tmp_path):
 
 
 def test_the_pdf_is_the_same_whatever_fonts_the_machine_has(tmp_path, monkeypatch):
-    """A machine font folder with a CJK fallback font changes nothing: the render never looks there."""
-    project = make_project(tmp_path / "p")
+    """A machine whose fonts would set the code span (monospace) changes nothing: the render never looks."""
+    project = make_project(tmp_path / "p", {"sources/sections/02-beta.md": BETA_WITH_CODE})
     first = run_cli(project, "build", "--edition", "web")
     assert first.exit_code == 0, first.output
     pdf = project / "build" / "testverslag-2023-web.pdf"
     before = pdf.read_bytes()
-    machine_fonts = tmp_path / "machine-fonts"
-    machine_fonts.mkdir()
-    shutil.copyfile(REPO / "layouts" / "default" / "fonts" / "DejaVuSans.ttf", machine_fonts / "Other.ttf")
-    config = tmp_path / "fonts.conf"
-    config.write_text(f"<fontconfig><dir>{machine_fonts}</dir><alias><family>Plex Serif</family>"
-                      f"<prefer><family>DejaVu Sans</family></prefer></alias></fontconfig>")
-    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
-    assert run_cli(project, "build", "--edition", "web").exit_code == 0
+    machine_fonts(tmp_path, monkeypatch)
+    assert run_cli(project, "build", "--edition", "web", "--no-cache").exit_code == 0
     assert pdf.read_bytes() == before
+
+
+BETA_WITH_CODE = """\
+---
+title: "Beta project"
+---
+
+Het project beta bouwt het verslag met `kcvs-pdf build`.
+"""
 
 
 def test_strict_build_fails_on_renderer_warnings(tmp_path):

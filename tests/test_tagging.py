@@ -18,6 +18,10 @@ def pdf(tmp_path_factory):
     project = tmp_path_factory.mktemp("tagging") / "project"
     shutil.copytree(ROOTS / "report", project)
     shutil.copytree(REPO / "layouts", project / "layouts")
+    # Footnotes and loose lists put paragraphs in list items, which WeasyPrint tags under the LI.
+    section = project / "sources" / "sections" / "05-energiedelen.md"
+    section.write_text(section.read_text() + "\n\nZie de noot[^1].\n\n- een losse lijst\n\n- met lege regels\n\n"
+                                              "[^1]: Een voetnoot.\n")
     assert run_cli(project, "build", "--edition", "web").exit_code == 0
     with pikepdf.open(project / "build" / "proefverslag-2031-web.pdf") as document:
         yield document
@@ -56,6 +60,16 @@ def test_every_marked_content_is_claimed_by_an_element_or_an_artifact(pdf):
         marked = {int(mcid) for mcid in re.findall(rb"<<\s*/MCID\s+(\d+)\s*>>\s*BDC", content)}
         claimed = parents[page.StructParents] if "/StructParents" in page.obj else []
         assert all(mcid < len(claimed) and isinstance(claimed[mcid], Dictionary) for mcid in marked)
+
+
+def test_a_list_item_holds_only_its_label_and_body(pdf):
+    """PDF/UA: an LI holds Lbl and LBody, whatever the item's content (here a note's paragraph)."""
+    items = [element for element in elements(pdf) if element.S == "/LI"]
+    assert len(items) >= 4
+    for item in items:
+        assert [str(kid.S) if is_element(kid) else kid for kid in kids(item)] in (["/Lbl", "/LBody"], ["/LBody"])
+        for body in kids(item):
+            assert all(kid.P.objgen == body.objgen for kid in kids(body) if is_element(kid))
 
 
 def test_a_reference_to_an_annotation_that_is_gone_is_dropped():

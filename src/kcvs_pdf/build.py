@@ -1,37 +1,23 @@
-"""Turn a project's sources, layout and annexes into the report PDF: the spine of every build."""
+"""Turn a project's sources, layout and annexes into the report PDF: the spine of every build.
+
+`check` (check.py) validates everything first; this module renders and finishes what it passed.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import pikepdf
 
-from .annexes.plan import collect_annexes
+from .check import Checked, Progress, check
 from .errors import Diagnostics
-from .layout.compose import (
-    STYLESHEET,
-    ComposedReport,
-    compose_html,
-    compose_watermark,
-    link_descriptions,
-)
 from .layout.bounded import Worker
-from .layout.glyphs import check_glyphs
-from .layout.labels import Labels, load_labels
+from .layout.compose import STYLESHEET, compose_html, compose_watermark, link_descriptions
+from .layout.labels import Labels
 from .layout.render import render_pdf, start_renderer
-from .model import (
-    AnnexPlan,
-    BuildResult,
-    DraftStamp,
-    Edition,
-    Project,
-    RenderedReport,
-    Report,
-)
+from .model import BuildResult, Edition, Project, RenderedReport, Report
 from .pdf.bundle import bundle
 from .pdf.images import IMAGE_CACHE, downsample_images
 from .pdf.provenance import embed
@@ -40,52 +26,6 @@ from .pdf.watermark import watermark
 from .pdf.webview import save_linearised
 from .pdf.write import write_atomically
 from .release.budget import check_size
-from .sources.anchors import check_anchors
-from .sources.approval import check_approvals
-from .sources.load import load_report
-from .sources.revision import draft_stamp
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """Everything `check` validated, ready for rendering."""
-
-    report: Report
-    labels: Labels
-    annexes: AnnexPlan
-    stamp: DraftStamp | None
-    """What a draft prints about its sources; None for the final editions."""
-    edition: Edition
-    composed: ComposedReport
-    """The HTML composed while checking, for that edition: the build renders it as it is."""
-
-
-def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
-          progress: Progress = lambda message: None) -> Checked | None:
-    """Validate sources, layout and annex files without rendering; problems go to diagnostics.
-
-    `build` runs exactly this first, so `check` reports everything `build` would refuse before
-    rendering. With no edition (the `check` command) the full edition's annexes are inspected
-    and unapproved sections are warnings; a final edition makes them errors; a draft shows them
-    on its approval sheet instead.
-    """
-    progress("Checking sources and layout")
-    report = load_report(project.sources, diagnostics)
-    if report is None:
-        return None
-    check_anchors(report, diagnostics)
-    labels = load_labels(project.layout, report.labels, diagnostics)
-    check_glyphs(report, project.layout, diagnostics)
-    if edition is None or edition.is_final:
-        check_approvals(report, diagnostics, as_errors=edition is not None)
-    progress("Inspecting annexes")
-    plan = collect_annexes(report, project, edition or Edition.FULL, project.annex_cache, diagnostics, strict)
-    stamp = draft_stamp(project.root, (project.sources, project.layout)) if edition is Edition.DRAFT else None
-    composed = compose_html(report, plan, project.layout, edition or Edition.FULL, labels, diagnostics, stamp) \
-        if labels else None
-    return None if diagnostics.errors else Checked(report, labels, plan, stamp, edition or Edition.FULL, composed)
 
 
 def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: bool = False,

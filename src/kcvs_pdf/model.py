@@ -93,6 +93,19 @@ class BodyLink:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """An SVG picture in the body text: the fonts and text it draws, where it is written."""
+
+    path: Path
+    line: int
+    column: int
+    fonts: tuple[tuple[str, ...], ...]
+    """Each font-family it names: its families in order of preference."""
+    text: str
+    """The text it draws."""
+
+
+@dataclass(frozen=True)
 class Link:
     """A call to action: a button-like link below a section."""
 
@@ -133,6 +146,8 @@ class Section:
     """Ids its body defines besides the section's own (footnotes), for links `#id`."""
     footnotes: tuple[Footnote, ...] = ()
     """Its notes, for the words their links are read as."""
+    charts: tuple[Chart, ...] = ()
+    """SVG pictures in its body, whose fonts and text the layout must have."""
 
     @property
     def body_text(self) -> str:
@@ -280,7 +295,12 @@ class Annex:
     @property
     def file_name(self) -> str:
         """Return the published file's name, as a reader would save it."""
-        return PurePosixPath(unquote(urlsplit(self.url).path)).name
+        return url_file_name(self.url)
+
+
+def url_file_name(url: str) -> str:
+    """Return the name of the file a URL names, percent-decoded: the name a reader saves it under."""
+    return PurePosixPath(unquote(urlsplit(url).path)).name
 
 
 @dataclass(frozen=True)

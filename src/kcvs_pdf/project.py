@@ -10,6 +10,7 @@ from .model import Project
 SOURCES = Path("sources")
 LAYOUT = Path("layouts/default")
 MARKER = "layouts"
+REPORT_FILE = "report.yaml"
 
 
 class ProjectNotFound(Exception):
@@ -31,14 +32,31 @@ def open_project(root: Path | None, sources: Path | None, layout: Path | None,
     """Return the project a command works on.
 
     Folders given on the command line are relative to the current folder, like every other
-    command's paths; the defaults are inside the project root, which is found from the sources
-    folder (or the current one) when not given.
+    command's paths, except that with an explicit root the sources and layout folders are
+    relative to it (they are parts of it). The root is found from the sources folder (or the
+    current one) when not given. The default sources are the report the current folder is in
+    (inside sources-2024/ that one), else the root's sources/.
     """
     if root is None:
         root = find_root(sources if sources is not None else Path.cwd())
+    else:
+        sources, layout = (root / folder if folder is not None else None for folder in (sources, layout))
     root = _real(root)
-    return Project(root=root, sources=_real(sources or root / SOURCES), layout=_real(layout or root / LAYOUT),
-                   output=_real(output) if output else None)
+    return Project(root=root, sources=_real(sources or _report_around(Path.cwd(), root) or root / SOURCES),
+                   layout=_real(layout or root / LAYOUT), output=_real(output) if output else None)
+
+
+def _report_around(folder: Path, root: Path) -> Path | None:
+    """Return the folder at or above folder, below root, that holds a report.yaml."""
+    folder = _real(folder)
+    if not folder.is_relative_to(root):
+        return None
+    for candidate in (folder, *folder.parents):
+        if candidate == root:
+            return None
+        if (candidate / REPORT_FILE).is_file():
+            return candidate
+    return None
 
 
 def _real(path: Path) -> Path:

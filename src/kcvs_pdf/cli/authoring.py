@@ -11,7 +11,7 @@ import click
 
 from .. import cache
 from ..errors import Diagnostics, KcvsError, SourceError
-from ..model import BuildResult, Edition, Project
+from ..model import AnnexPlan, BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
     RENDER_TIMEOUT_OPTION,
@@ -111,15 +111,17 @@ def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResul
 
 def _notes(project: Project, result: BuildResult) -> tuple[str, ...]:
     """Print and return the notices a successful build ends with; a cached rebuild repeats them."""
-    notes = []
-    if result.annexes.missing:
-        notes.append(f"{len(result.annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: "
-                     "listed as online in the table of contents (--strict makes this an error)")
+    notes = [_missing_annexes(project, result.annexes)] if result.annexes.missing else []
     if untagged := untagged_note(result):
         notes.append(untagged)
     for note in notes:
         click.echo(note, err=True)
     return tuple(notes)
+
+
+def _missing_annexes(project: Project, annexes: AnnexPlan) -> str:
+    return (f"{len(annexes.missing)} annex file(s) not found in {shown(project.annexes)}/: listed as "
+            "online in the table of contents (--strict makes this an error)")
 
 
 @click.command()
@@ -130,11 +132,13 @@ def check(sources: Path, layout: Path, strict: bool) -> None:
     Each problem is one line, `file:line:column: error|warning: message [code]`, followed by
     a count. Exits 1 when there are errors (or warnings, with --strict).
     """
-    from ..build import check as check_sources
+    from ..check import check as check_sources
     project = project_from(sources, layout, None)
     diagnostics = Diagnostics(project.root)
-    check_sources(project, diagnostics, strict=strict)
+    checked = check_sources(project, diagnostics, strict=strict)
     print_diagnostics(diagnostics)
+    if checked is not None and checked.annexes.missing:
+        click.echo(_missing_annexes(project, checked.annexes), err=True)  # as the build will say
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
     click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
@@ -159,7 +163,7 @@ def new(year: int, sources: Path | None, target: Path | None) -> None:
     annexes/ starts empty. The current report is not changed and still builds.
     """
     from ..sources.load import load_report
-    from ..sources.scaffold import ScaffoldError, new_report
+    from ..sources.scaffold import ScaffoldError, new_report, next_folder
     project = project_from(sources, None, None)
     diagnostics = Diagnostics(project.root)
     report = load_report(project.sources, diagnostics)
@@ -168,7 +172,7 @@ def new(year: int, sources: Path | None, target: Path | None) -> None:
         click.secho(f"error: {shown(project.sources)} has errors; fix them first (kcvs-pdf check)",
                     fg="red", err=True)
         sys.exit(EXIT_FAILED)
-    target = (target or project.sources.with_name(f"{project.sources.name}-{year}")).resolve()
+    target = (target or next_folder(project.sources, year)).resolve()
     try:
         written = new_report(report, year, target)
     except ScaffoldError as error:

@@ -25,7 +25,8 @@ __all__ = ["EXIT_BUG", "EXIT_FAILED", "EXIT_INTERRUPTED"]
 
 PROJECT_OPTIONS = [
     click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None,
-                 help="Folder with report.yaml, sections/ and annexes/ [default: the project's sources/]."),
+                 help="Folder with report.yaml, sections/ and annexes/ [default: the report the "
+                      "current folder is in, else the project's sources/]."),
     click.option("--layout", type=click.Path(file_okay=False, path_type=Path), default=None,
                  help="Layout folder with report.html, style.css and fonts/ "
                       "[default: the project's layouts/default/]."),
@@ -66,8 +67,9 @@ class LazyGroup(GuardedGroup):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kcvs-pdf")
 @click.option("-C", "--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Project folder (the one holding layouts/ and sources/) [default: the current "
-                   "folder or the nearest one above it that holds layouts/].")
+              help="Project folder (the one holding layouts/ and sources/); --sources and --layout "
+                   "are then folders inside it [default: the current folder or the nearest one "
+                   "above it that holds layouts/].")
 @click.pass_context
 def main(context: click.Context, project: Path | None) -> None:
     """Build the KCVS annual report as one navigable PDF.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..confine import RefusedFile, read_confined
@@ -10,6 +11,7 @@ from ..errors import Diagnostics
 FONTS_DIR = "fonts"
 FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".otf")
 FONT_MAX_BYTES = 64 * 1024**2
+_FONT_FACE_FAMILY = re.compile(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)")
 
 
 def read_fonts(layout: Path, diagnostics: Diagnostics) -> dict[str, bytes]:
@@ -31,3 +33,8 @@ def read_fonts(layout: Path, diagnostics: Diagnostics) -> dict[str, bytes]:
             diagnostics.error(path, 1, 1, f"'{path.name}' was not read because {refused.message}",
                               f"layout.{refused.reason}")
     return fonts
+
+
+def declared_families(css: str) -> set[str]:
+    """Return the font families a stylesheet's @font-face rules declare: the only ones that print."""
+    return set(_FONT_FACE_FAMILY.findall(css))

@@ -18,12 +18,13 @@ from xml.sax.saxutils import escape
 
 import weasyprint
 from PIL import Image
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 
 from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, UnsafeResourceError, captured_log
 from ..model import ComposedReport, RenderedReport
-from .fonts import read_fonts
+from .fonts import declared_families, read_fonts
 
 # WeasyPrint notices about the machine's libraries; `make` reports these (scripts/check_system.py).
 MACHINE_NOTICES = ("Using fontTools instead of HarfBuzz-Subset",)
@@ -36,6 +37,9 @@ _LAYOUT_ONLY_FONTCONFIG = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
 <fontconfig><dir>{fonts}</dir><cachedir>{cache}</cachedir></fontconfig>
 """
+# The class the layout's stylesheet lets break words anywhere: given to a table only when its
+# words, kept whole, would make it wider than its column.
+DENSE_TABLE = "dense"
 _FILE_URL = re.compile(r"file://[^\s'\"]+")
 
 
@@ -52,8 +56,8 @@ def typeset(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Pat
             captured_log("weasyprint", stylesheet, diagnostics, "render", ignore=MACHINE_NOTICES,
                          errors=FONT_FAILURES, locate=fetcher.locate):
         fonts = hermetic_fonts(stylesheet.parent, Path(folder), diagnostics)
-        document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
-                                   url_fetcher=fetcher).render(font_config=fonts)
+        document = lay_out(weasyprint.HTML(string=composed.html, base_url=composed.base_url,
+                                           url_fetcher=fetcher), fonts)
         pdf = document.write_pdf(pdf_variant="pdf/ua-1") if tagged else document.write_pdf()
     if fetcher.out_of_memory:
         raise MemoryError("a file could not be loaded for lack of memory")
@@ -65,6 +69,36 @@ def typeset(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Pat
             anchors.setdefault(anchor, index)
     return (RenderedReport(pdf=pdf, page_count=len(document.pages), anchors=anchors),
             tuple(sorted(set(fetcher.refused))))
+
+
+def lay_out(html: weasyprint.HTML, fonts: FontConfiguration) -> weasyprint.Document:
+    """Lay html out in pages; a table that its whole words make wider than its column is laid
+    out again as dense, so that only there words break anywhere and no table runs past the column."""
+    document = html.render(font_config=fonts)
+    too_wide = _overflowing_tables(document)
+    if not too_wide:
+        return document
+    for table in too_wide:
+        table.set("class", f"{table.get('class', '')} {DENSE_TABLE}".strip())
+    return html.render(font_config=fonts)
+
+
+def _overflowing_tables(document: weasyprint.Document) -> list:
+    """Return the HTML elements of the tables laid out wider than the block that holds them."""
+    found: dict[int, object] = {}
+
+    def walk(box, right: float) -> None:
+        if isinstance(box, boxes.TableBox) and box.position_x + box.margin_width() > right + 0.5:
+            found.setdefault(id(box.element), box.element)
+        # A table's wrapper is as wide as the table: the column is the block around it.
+        if isinstance(box, boxes.BlockContainerBox) and not box.is_table_wrapper:
+            right = box.content_box_x() + box.width
+        for child in getattr(box, "children", ()):
+            walk(child, right)
+
+    for page in document.pages:
+        walk(page._page_box, float("inf"))  # WeasyPrint's laid-out boxes have no public name
+    return list(found.values())
 
 
 def hermetic_fonts(layout: Path, folder: Path, diagnostics: Diagnostics) -> FontConfiguration:
@@ -160,7 +194,7 @@ def _report_foreign_fonts(document, stylesheet: Path, diagnostics: Diagnostics) 
         css = read_confined(stylesheet, (stylesheet.parent,), RESOURCE_MAX_BYTES).decode("utf-8", "replace")
     except RefusedFile:
         return  # the render reported why the stylesheet was not read
-    declared = set(re.findall(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)", css))
+    declared = declared_families(css)
     # document.fonts is filled while the PDF is written: every font a glyph was drawn with.
     for family in sorted({font.family for font in document.fonts.values()} - declared):
         diagnostics.warning(stylesheet, 0, 0, f"some text is set in '{family}', a font of the layout "

@@ -16,7 +16,7 @@ from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
 from ..errors import Diagnostics, captured_log
 from ..layout.compose import STYLESHEET, compose_html, compose_watermark
 from ..layout.labels import Labels
-from ..layout.typeset import ConfinedFetcher, hermetic_fonts
+from ..layout.typeset import ConfinedFetcher, hermetic_fonts, lay_out
 from ..model import (
     AnnexPlan,
     ApprovalStatus,
@@ -126,8 +126,8 @@ class SectionRenderer:
                                   self._project.layout / STYLESHEET, Diagnostics())
         # The whole draft reports what WeasyPrint has to say; here it would only be said twice.
         with captured_log("weasyprint", self._project.layout / STYLESHEET, Diagnostics(), "render"):
-            document = weasyprint.HTML(string=composed.html, base_url=composed.base_url,
-                                       url_fetcher=fetcher).render(font_config=self._fonts)
+            document = lay_out(weasyprint.HTML(string=composed.html, base_url=composed.base_url,
+                                               url_fetcher=fetcher), self._fonts)
             pdf = document.write_pdf()
         return None if fetcher.refused else pdf
 

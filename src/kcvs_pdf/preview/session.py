@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..build import build_checked, check
+from ..build import build_checked
+from ..check import check
 from ..errors import Diagnostics, KcvsError
 from ..layout.labels import Labels, load_labels
 from ..model import AnnexPlan, Edition, Project, Report

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ..build import build, check
+from ..build import build
+from ..check import check
 from ..errors import Diagnostics
 from ..layout.labels import Labels
 from ..model import Annex, BuildResult, Edition, Link, Project, Report

@@ -6,8 +6,8 @@ import dataclasses
 import difflib
 import re
 import unicodedata
-from pathlib import Path, PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from pathlib import Path
+from urllib.parse import quote
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
@@ -21,7 +21,9 @@ from ..model import (
     Report,
     Section,
     SizeBudget,
+    url_file_name,
 )
+from ..project import REPORT_FILE
 from .approval import (
     APPROVAL_FIELDS,
     approval_fields,
@@ -39,7 +41,6 @@ from .plaintext import (
 )
 from .yamlsource import Located, load_yaml
 
-REPORT_FILE = "report.yaml"
 SECTIONS_DIR = "sections"
 _SIZE_UNITS = {"b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
 _SIZE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(b|kb|mb|gb)", re.IGNORECASE)
@@ -289,7 +290,7 @@ def _load_section(path: Path, sources: Path, diagnostics: Diagnostics) -> tuple[
                       body_html=rendered.html, paragraphs=rendered.paragraphs,
                       links=tuple(link for link in links if link is not None),
                       web_links=rendered.links, path=path, anchors=rendered.anchors,
-                      footnotes=rendered.footnotes)
+                      footnotes=rendered.footnotes, charts=rendered.charts)
     return section, approval_fields(reader, fields)
 
 
@@ -353,5 +354,5 @@ def _link(reader: FieldReader, item: Located) -> Link | None:
 
 def annex_file_name(url: str) -> str | None:
     """Return the local file name of a PDF annex URL, or None for a web page."""
-    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    name = url_file_name(url)
     return name if name.lower().endswith(".pdf") else None

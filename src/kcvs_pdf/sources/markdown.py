@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..errors import Diagnostics
-from ..model import BodyLink, Footnote, Paragraph
+from ..model import BodyLink, Chart, Footnote, Paragraph
 from .markdown_checks import BodyFile, check_body
 
 __all__ = ["MarkdownBody", "render_markdown"]
@@ -24,6 +24,7 @@ HEADING_OFFSET = 2
 # A cell that holds one amount: 1.383.572,80 · 12 % · € 3.500 · -4,5
 _NUMBER = re.compile(r"[€$£]?\s?[-+−]?\d[\d.\u00a0\u202f ]*(,\d+)?\s?[%‰€]?")
 _PLACEHOLDERS = ("", "-", "–", "—")
+# The ids _note_id and _reference_id write: slugs never hold "--", so the prefix cannot either.
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class MarkdownBody:
     anchors: tuple[str, ...] = ()
     """Ids the body defines: its footnotes and the references to them."""
     footnotes: tuple[Footnote, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    """Its SVG pictures, with the fonts and text they draw."""
 
     @property
     def text(self) -> str:
@@ -58,9 +61,11 @@ def render_markdown(source: str, path: Path, first_line: int, sources: Path,
     _shape_tables(tokens)
     tokens = _with_figures(tokens)
     html = parser.renderer.render(tokens, parser.options, {"id_prefix": escapeHtml(id_prefix)})
+    charts = tuple(child.meta["chart"] for token in tokens for child in token.children or ()
+                   if "chart" in child.meta)
     return MarkdownBody(html=html, paragraphs=_paragraphs(tokens, first_line), links=links,
                         anchors=_anchors(tokens, escapeHtml(id_prefix)),
-                        footnotes=_footnotes(tokens, escapeHtml(id_prefix)))
+                        footnotes=_footnotes(tokens, escapeHtml(id_prefix)), charts=charts)
 
 
 def _anchors(tokens: list[Token], prefix: str) -> tuple[str, ...]:
@@ -197,8 +202,9 @@ def _mark_numbers(rows: list[list[tuple[Token, str]]]) -> None:
 
 
 def _with_figures(tokens: list[Token]) -> list[Token]:
-    """Return tokens with each paragraph that is one captioned image turned into a figure, and
-    each that is one decorative image unwrapped (it is a block of its own, not text)."""
+    """Return tokens with each paragraph that is one captioned image turned into a figure, each
+    that is one decorative image unwrapped (it is a block of its own, not text), and each that is
+    one other image marked as a picture."""
     shaped: list[Token] = []
     index = 0
     while index < len(tokens):
@@ -208,6 +214,9 @@ def _with_figures(tokens: list[Token]) -> list[Token]:
         elif image is not None and "decorative_size" in image.meta:
             shaped.append(tokens[index + 1])
         else:
+            if image is not None:
+                # A picture alone in its paragraph: the layout does not indent it past the column.
+                tokens[index].attrSet("class", "picture")
             shaped.append(tokens[index])
             index += 1
             continue

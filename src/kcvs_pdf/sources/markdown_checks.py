@@ -9,8 +9,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 from markdown_it.token import Token
@@ -18,7 +17,7 @@ from PIL import Image, ImageFile
 
 from ..confine import RefusedFile, read_confined
 from ..errors import Diagnostics
-from ..model import BodyLink
+from ..model import BodyLink, Chart
 
 MAX_DEPTH = 6
 """Lists and block quotes nested deeper than this are an error (markdown-it drops what is nested
@@ -39,6 +38,8 @@ _PIPE = re.compile(r"(?<!\\)\|")
 _SVG_HREFS = ("href", "{http://www.w3.org/1999/xlink}href")
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")\s]+)")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
+_CSS_URL = re.compile(r"url\(([^)]*)\)")
+_CSS_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,12 @@ def _check_image(token: Token, body: BodyFile, row: int, column: int, sources: P
         body.error(row, column, f"image '{src}' cannot be read ({problem}): save it as PNG, JPEG or SVG",
                    "markdown.image-unreadable")
         return
+    if target.suffix.lower() == ".svg":
+        root = ElementTree.parse(target).getroot()
+        for reference in _svg_references(root):
+            _check_svg_reference(src, reference, target, body, row, column, sources)
+        token.meta["chart"] = Chart(target, body.first_line + row, column, _svg_fonts(root),
+                                    " ".join(text for text in root.itertext() if text.strip()))
     token.meta["file"] = target
     if alt.lower() == DECORATIVE:
         # Printed as a background (an untagged artifact), which needs the image's proportions.
@@ -209,6 +216,45 @@ def _image_file(src: str, body: BodyFile, row: int, column: int, sources: Path) 
     return target
 
 
+def _svg_references(root: ElementTree.Element) -> list[str]:
+    """Return the files and addresses an SVG draws from: its links and its CSS url()s."""
+    references = []
+    for element in root.iter():
+        texts = list(element.attrib.values()) + ([element.text or ""] if element.tag.endswith("style") else [])
+        # A link (<a>) is followed by whoever reads the PDF, never fetched to render it.
+        if element.tag.rpartition("}")[2] != "a":
+            references += [value for name, value in element.attrib.items() if name.rsplit("}", 1)[-1] == "href"]
+        references += [url.strip("'\" ") for text in texts for url in _CSS_URL.findall(text)]
+    return list(dict.fromkeys(reference.strip() for reference in references))
+
+
+def _svg_fonts(root: ElementTree.Element) -> tuple[tuple[str, ...], ...]:
+    """Return each font-family an SVG names (attribute, style or stylesheet), as its families."""
+    values = []
+    for element in root.iter():
+        values += [element.get("font-family", "")]
+        styles = [element.get("style", ""), *([element.text or ""] if element.tag.endswith("style") else [])]
+        values += [value for style in styles for value in _CSS_FONT_FAMILY.findall(style)]
+    families = (tuple(name.strip(" '\"") for name in value.split(",") if name.strip(" '\"")) for value in values)
+    return tuple(dict.fromkeys(family for family in families if family))
+
+
+def _check_svg_reference(src: str, reference: str, svg: Path, body: BodyFile, row: int, column: int,
+                         sources: Path) -> None:
+    """Record an error for a file or address an SVG draws from that the build may not read."""
+    if reference.startswith(("#", "data:")) or not reference:
+        return  # a part of the picture itself, or embedded in it
+    target = (svg.parent / unquote(reference)).resolve()
+    if urlsplit(reference).scheme or reference.startswith("/") or not target.is_relative_to(sources.resolve()):
+        body.error(row, column, f"image '{src}' draws from '{reference}', outside sources/: the build "
+                   "reads nothing else; embed it in the picture, or copy it into sources/ and refer to "
+                   "it relative to the picture", "markdown.image-outside")
+    elif not target.is_file():
+        shown = target.relative_to(sources.resolve().parent).as_posix()
+        body.error(row, column, f"image '{src}' draws from '{reference}', which does not exist "
+                   f"(looked for {shown})", "markdown.image-missing")
+
+
 def _unreadable(path: Path, sources: Path) -> str:
     """Return why the image file cannot be printed ('' when it decodes), read as confined as any source."""
     try:
@@ -218,8 +264,7 @@ def _unreadable(path: Path, sources: Path) -> str:
     try:
         if path.suffix.lower() == ".svg":
             root = ElementTree.fromstring(data)
-            return _svg_outside(root, path, sources) if root.tag.endswith("svg") else \
-                "it is XML, but not an SVG picture"
+            return "" if root.tag.endswith("svg") else "it is XML, but not an SVG picture"
         with warnings.catch_warnings():
             # Large photos are welcome: the build downsamples them to the printed size.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -235,27 +280,12 @@ def _unreadable(path: Path, sources: Path) -> str:
         return "it has far too many pixels to print"
     except ElementTree.ParseError:
         return "it is not a valid SVG file"
+    except OSError as error:
+        if "truncated" in str(error):
+            return "it stops halfway, as after an interrupted copy or download; copy it again"
+        return "it is not a picture in a format that can be read, or it is damaged"
     except Exception:  # noqa: BLE001 (Pillow raises many kinds of errors on a damaged file)
         return "it is not a picture in a format that can be read, or it is damaged"
-    return ""
-
-
-def _svg_outside(root: ElementTree.Element, path: Path, sources: Path) -> str:
-    """Return why an SVG cannot print when it shows an address or a file outside sources/, else ''.
-
-    The renderer refuses such a picture part too, but can only tell the layout's stylesheet.
-    """
-    for element in root.iter():
-        # A link (<a>) is followed by whoever reads the PDF, never fetched to render it.
-        named = [] if element.tag.rpartition("}")[2] == "a" else [element.get(name) for name in _SVG_HREFS]
-        styles = element.get("style", "") + (element.text or "" if element.tag.endswith("style") else "")
-        for reference in filter(None, named + _CSS_URL.findall(styles)):
-            if reference.startswith(("#", "data:")):
-                continue
-            target = urlsplit(urljoin(path.as_uri(), reference))
-            inside = Path(os.path.abspath(url2pathname(unquote(target.path)))).is_relative_to(sources.resolve())
-            if target.scheme != "file" or not inside:
-                return f"it shows '{reference[:60]}', which is not a file in sources/: put that picture in the SVG"
     return ""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +15,12 @@ from .load import ANNEXES_DIR, REPORT_FILE, SECTIONS_DIR
 
 class ScaffoldError(Exception):
     """Raised when the new report's folder cannot be made."""
+
+
+def next_folder(sources: Path, year: int) -> Path:
+    """Return the folder beside sources for year's report: sources-2024 beside sources, and
+    beside sources-2024 too (not sources-2024-2025)."""
+    return sources.with_name(f"{re.sub(r'-[0-9]{4}$', '', sources.name)}-{year}")
 
 
 def new_report(report: Report, year: int, target: Path) -> tuple[Path, ...]:
@@ -39,7 +47,9 @@ def new_report(report: Report, year: int, target: Path) -> tuple[Path, ...]:
 
 def _report_yaml(report: Report, year: int) -> str:
     old = str(report.year)
-    published = datetime.date(year + 1, report.published.month, report.published.day)
+    # A year later, on the same day; the 29th of February becomes the 28th.
+    month, day = report.published.month, report.published.day
+    published = datetime.date(year + 1, month, min(day, calendar.monthrange(year + 1, month)[1]))
     lines = [
         f"# The {year} annual report, started from the {old} report by `kcvs-pdf new {year}`.",
         f"title: {_quoted(report.title.replace(old, str(year)))}",
@@ -51,7 +61,7 @@ def _report_yaml(report: Report, year: int) -> str:
         f"subject: {_quoted(report.subject.replace(old, str(year)))}",
         f"keywords: [{', '.join(_quoted(k) for k in report.keywords)}]",
         *([f"website: {_quoted(report.website)}"] if report.website else []),
-        "status: \"concept\"   # every section starts as a concept; see README, 'Reviewing a draft'",
+        "status: \"concept\"   # every section starts as a concept; see README, 'Approval'",
         "chapters:",
     ]
     for chapter in report.chapters:
