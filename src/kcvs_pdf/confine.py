@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import UnsafeResourceError
+from .errors import Diagnostics, UnsafeResourceError
 from .project import MARKER as LAYOUTS
 
 RESOURCE_MAX_BYTES = 256 * 1024**2
@@ -117,3 +117,25 @@ def _check_kind(path: Path, status: os.stat_result, max_bytes: int) -> None:
 def _too_large(path: Path, max_bytes: int) -> RefusedFile:
     return RefusedFile(path, "too-large", f"it is larger than {max_bytes // 1024} KB, far more than "
                        "this kind of file needs: check that it is the right file")
+
+
+def read_layout_text(path: Path, layout: Path, limit: int, diagnostics: Diagnostics, missing: str) -> str | None:
+    """Return a layout file's text, read as confined as any file; else record why not and return None.
+
+    `missing` is the code of the error for a file the layout lacks (a link to nothing is refused).
+    """
+    try:
+        data = read_confined(path, (layout,), limit)
+    except RefusedFile as refused:
+        if refused.reason == "missing" and not path.is_symlink():
+            diagnostics.error(path, 0, 0, f"the layout has no {path.name}: copy the one from layouts/default/",
+                              missing)
+        else:
+            diagnostics.error(path, 1, 1, f"'{path.name}' was not read because {refused.message}",
+                              f"layout.{refused.reason}")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        diagnostics.error(path, 1, 1, f"'{path.name}' is not UTF-8 text: save it again as UTF-8", "layout.encoding")
+        return None

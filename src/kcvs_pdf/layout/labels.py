@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from ..confine import RefusedFile, read_confined
+from ..confine import read_layout_text
 from ..errors import Diagnostics
 from ..model import LabelOverride
 from ..sources.yamlsource import Located, load_yaml
@@ -20,7 +20,7 @@ Labels = dict
 def load_labels(layout: Path, overrides: tuple[LabelOverride, ...], diagnostics: Diagnostics) -> Labels:
     """Return the layout's labels with the report's overrides applied; record unknown names."""
     path = layout / LABELS_FILE
-    text = _read_labels(path, layout, diagnostics)
+    text = read_layout_text(path, layout, LABELS_MAX_BYTES, diagnostics, "layout.missing-labels")
     if text is None:
         return {}
     root = load_yaml(text, path, diagnostics)
@@ -39,25 +39,6 @@ def load_labels(layout: Path, overrides: tuple[LabelOverride, ...], diagnostics:
             target = target[group]
         target[last] = override.value
     return labels
-
-
-def _read_labels(path: Path, layout: Path, diagnostics: Diagnostics) -> str | None:
-    try:
-        data = read_confined(path, (layout,), LABELS_MAX_BYTES)
-    except RefusedFile as refused:
-        if refused.reason == "missing":
-            diagnostics.error(path, 0, 0, f"the layout has no {LABELS_FILE}: copy the one from "
-                              "layouts/default/", "layout.missing-labels")
-        else:
-            diagnostics.error(path, 1, 1, f"'{LABELS_FILE}' was not read because {refused.message}",
-                              f"layout.{refused.reason}")
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        diagnostics.error(path, 1, 1, f"{LABELS_FILE} is not UTF-8 text: save it again as UTF-8",
-                          "layout.encoding")
-        return None
 
 
 def _plain(located: Located, path: Path, diagnostics: Diagnostics) -> Labels:

@@ -13,7 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from ..confine import RESOURCE_MAX_BYTES, RefusedFile, read_confined
+from ..confine import RESOURCE_MAX_BYTES, read_layout_text
 from ..errors import Diagnostics
 from ..layout.compose import render_template, template_environment
 from ..layout.labels import Labels
@@ -70,19 +70,8 @@ def compose_landing(report: Report, labels: Labels, layout: Path, page: PurePosi
     Links are relative to page, so they work in the folder on disk and once it is uploaded.
     """
     stylesheet = layout / LANDING_STYLESHEET
-    try:
-        css = read_confined(stylesheet, (layout,), RESOURCE_MAX_BYTES).decode("utf-8")
-    except RefusedFile as refused:
-        if refused.reason == "missing" and not stylesheet.is_symlink():
-            diagnostics.error(stylesheet, 0, 0, f"the layout has no {LANDING_STYLESHEET} for the landing "
-                              "page: copy the one from layouts/default/", "layout.missing-stylesheet")
-        else:
-            diagnostics.error(stylesheet, 1, 1, f"'{LANDING_STYLESHEET}' was not read because {refused.message}",
-                              f"layout.{refused.reason}")
-        return None
-    except UnicodeDecodeError:
-        diagnostics.error(stylesheet, 1, 1, f"'{LANDING_STYLESHEET}' is not UTF-8 text: save it again as UTF-8",
-                          "layout.encoding")
+    css = read_layout_text(stylesheet, layout, RESOURCE_MAX_BYTES, diagnostics, "layout.missing-stylesheet")
+    if css is None:
         return None
     locale = report.language.replace("-", "_")
     environment = template_environment(layout)
