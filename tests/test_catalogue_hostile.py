@@ -56,7 +56,7 @@ LAYOUT = "layouts/default"
 CSS = f"{LAYOUT}/style.css"
 REPORT_HTML = f"{LAYOUT}/report.html"
 COVER = f"{LAYOUT}/cover.html"
-REGULAR = f"{LAYOUT}/fonts/IBMPlexSans-Regular.woff"
+REGULAR = f"{LAYOUT}/fonts/IBMPlexSans-Regular.ttf"
 # Where report.html includes the cover: the line such errors are located at.
 COVER_INCLUDE_LINE = (REPO / REPORT_HTML).read_text(encoding="utf-8").splitlines().index('{% include "cover.html" %}') + 1
 TARGET = "build/testverslag-2023.pdf"
@@ -154,11 +154,11 @@ CASES = [
     SourceCase("stylesheet-is-a-fifo", {}, f"{CSS}:1:1", "layout.not-a-file", prepare=fifo(CSS)),
     SourceCase("font-link-outside", {}, f"{REGULAR}:1:1", "layout.outside-project", prepare=linked_out(REGULAR)),
     SourceCase("font-is-a-fifo", {}, f"{REGULAR}:1:1", "layout.not-a-file", prepare=fifo(REGULAR)),
-    SourceCase("font-damaged", {REGULAR: b"wOFF but not really a font"}, f"{REGULAR}:1:1",
+    SourceCase("font-damaged", {REGULAR: b"\x00\x01\x00\x00 but not really a font"}, f"{REGULAR}:1:1",
                "layout.unreadable-font"),
     SourceCase("font-face-file-missing", {}, f"{CSS}:0:0", "render.error", message="Font-face 'Extra' cannot be loaded",
                prepare=appended_to(CSS, '\n@font-face { font-family: "Extra"; src: url(fonts/Ontbreekt.woff); }\n'
-                                        'p { font-family: "Extra" }\n')),
+                                        'p { font-family: "Extra", "Plex Serif" }\n')),
     SourceCase("labels-link-outside", {}, f"{LAYOUT}/labels.yaml:1:1", "layout.outside-project",
                prepare=linked_out(f"{LAYOUT}/labels.yaml")),
     # --- render problems belong where they were written, not to the stylesheet ---

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, build_over_last_good, make_project, run_cli
-from fontTools.ttLib import TTFont
 from pdfcheck import embedded_fonts
 from pypdf import PdfReader
 
@@ -93,9 +92,7 @@ def machine_fonts(tmp_path: Path, monkeypatch) -> None:
     family and for Arial: a render that looked at the machine's fonts would use it."""
     folder = tmp_path / "machine-fonts"
     folder.mkdir()
-    font = TTFont(REPO / "layouts" / "default" / "fonts" / "IBMPlexSans-Regular.woff")
-    font.flavor = None  # installed fonts are TrueType files
-    font.save(folder / "Machine.ttf")
+    shutil.copy(REPO / "layouts" / "default" / "fonts" / "IBMPlexSans-Regular.ttf", folder / "Machine.ttf")
     preferred = "".join(f"<alias><family>{family}</family><prefer><family>IBM Plex Sans</family></prefer></alias>"
                         for family in ("sans-serif", "serif", "monospace", "Arial"))
     config = tmp_path / "fonts.conf"
