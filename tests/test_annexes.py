@@ -16,10 +16,15 @@ from conftest import (
     make_project,
     run_cli,
 )
-from pdfcheck import page_labels
+from pdfcheck import page_labels, page_texts
 from pypdf import PdfReader
 
 from kcvs_pdf.annexes.inspection import inspect_in_child
+from kcvs_pdf.annexes.plan import collect_annexes, expected_annexes
+from kcvs_pdf.errors import Diagnostics
+from kcvs_pdf.model import AnnexStatus, Edition
+from kcvs_pdf.project import open_project
+from kcvs_pdf.sources.load import load_report
 
 REFUSED = {
     "not-a-pdf-html-error-page.pdf": "is not a PDF (it looks like an HTML page)",
@@ -201,3 +206,39 @@ def test_report_yaml_sets_the_limits_annexes_are_inspected_with(tmp_path):
     report.write_text(report.read_text().replace('"1 kB"', '"1 MB"').replace('total: "1 MB"', 'total: "vol"'))
     result = run_cli(root, "check")
     assert "sources/report.yaml:22:39: error: 'annex_limits: total' must be a size such as \"5 MB\"" in result.output
+
+
+def test_a_layout_that_prints_what_inspection_finds_gets_the_inspected_values(tmp_path, children):
+    """The pages render while annexes are inspected, from HTML composed before their page counts
+    are known: a layout that prints one gets the real count, on the first build as on later ones."""
+    project = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf"])
+    dividers = project / "layouts" / "default" / "annexes.html"
+    dividers.write_text(dividers.read_text(encoding="utf-8").replace(
+        '<h1 class="annex-title">', '<p class="annex-source">Bladzijden: {{ annex.page_count }}</p>\n'
+                                    '<h1 class="annex-title">'), encoding="utf-8")
+    for build in ("first", "with the inspection cached"):
+        result = run_cli(project, "build", "--no-cache")
+        assert result.exit_code == 0, (build, result.output)
+        reader = PdfReader(project / "build" / "testverslag-2023.pdf")
+        divider = page_labels(reader).index("B1")
+        assert "Bladzijden: 4" in page_texts(reader)[divider], build
+    assert len(children) == 1
+
+
+def test_the_expected_plan_is_the_inspected_one_but_for_what_inspection_finds(tmp_path):
+    project_root = annex_project(tmp_path / "p", [FIXTURE_ANNEXES / "plain-a4-4-pages.pdf",
+                                                  FIXTURE_ANNEXES / "encrypted-empty-user-password.pdf"])
+    (project_root / "sources" / "annexes" / "bijlage 1.pdf").unlink()
+    project = open_project(project_root, None, None)
+    diagnostics = Diagnostics(project.root)
+    report = load_report(project.sources, diagnostics)
+    expected = expected_annexes(report, project, Edition.FULL, project.annex_cache)
+    inspected = collect_annexes(report, project, Edition.FULL, project.annex_cache, diagnostics)
+    shape = [(a.number, a.title, a.url, a.status) for a in inspected.annexes]
+    assert [(a.number, a.title, a.url, a.status) for a in expected.annexes] == shape
+    assert shape[1][0] == 1 and shape[0][3] is AnnexStatus.ONLINE
+    assert expected.missing == inspected.missing
+    assert [a.page_count for a in expected.bundled] == [0] and [a.page_count for a in inspected.bundled] == [30]
+    # Once inspected, the cache knows everything: the plan expected is the plan.
+    assert expected_annexes(report, project, Edition.FULL, project.annex_cache) == inspected
+    assert diagnostics.items == ()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from kcvs_pdf.errors import Diagnostics
-from kcvs_pdf.layout.bounded import Breach, Task, Worker, run_bounded
+from kcvs_pdf.layout.bounded import Breach, Submitted, Task, Worker, run_bounded
 
 GIB = 1024**3
 
@@ -126,3 +128,29 @@ def test_a_worker_s_memory_limit_holds_for_every_piece_of_work():
         with pytest.raises(Breach) as raised:
             run_bounded(Task(f"{__name__}:allocate", (3 * GIB,)), Diagnostics(), 60, GIB, worker)
     assert raised.value.kind == "memory"
+
+
+def _mark_then_answer(marker: str, diagnostics) -> int:
+    Path(marker).write_text("begonnen", encoding="utf-8")
+    return 42
+
+
+def test_submitted_work_runs_in_the_worker_while_this_process_goes_on(tmp_path):
+    marker = tmp_path / "marker"
+    with Worker(()) as worker:
+        submitted = Submitted(functools.partial(_mark_then_answer, str(marker)), 60, 2 * GIB, worker)
+        # Nobody has asked for the result yet: the work must get there by itself.
+        for _ in range(600):
+            if marker.exists():
+                break
+            time.sleep(0.1)
+        assert marker.exists()
+        assert submitted.result(Diagnostics()) == 42
+
+
+def test_submitted_work_without_a_usable_worker_runs_in_a_child_of_its_own(tmp_path):
+    marker = tmp_path / "marker"
+    worker = Worker(())
+    worker.close()
+    submitted = Submitted(functools.partial(_mark_then_answer, str(marker)), 60, 2 * GIB, worker)
+    assert submitted.result(Diagnostics()) == 42 and marker.exists()

@@ -67,7 +67,7 @@ def test_any_changed_input_is_built_again(built, monkeypatch, change):
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1717200000")
     again = run_cli(project, "build")
     assert again.exit_code == 0, again.output
-    assert "[4/6] Rendering" in again.output and "unchanged since" not in again.output
+    assert "[3/6] Rendering" in again.output and "unchanged since" not in again.output
     if change != "environment":
         assert (project / PDF).read_bytes() != first
 
@@ -75,25 +75,25 @@ def test_any_changed_input_is_built_again(built, monkeypatch, change):
 def test_no_cache_builds_anyway_and_gives_the_same_bytes(built):
     project, first = built
     forced = run_cli(project, "build", "--no-cache")
-    assert "[4/6] Rendering" in forced.output and (project / PDF).read_bytes() == first
+    assert "[3/6] Rendering" in forced.output and (project / PDF).read_bytes() == first
 
 
 def test_another_edition_or_option_is_its_own_build(built):
     project, _ = built
     web = run_cli(project, "build", "--edition", "web")
-    assert "[4/6] Rendering" in web.output
+    assert "[3/6] Rendering" in web.output
     strict = run_cli(project, "build", "--strict")
-    assert "[4/6] Rendering" in strict.output
+    assert "[3/6] Rendering" in strict.output
 
 
 def test_the_cache_is_safe_to_delete_and_never_trusted_when_damaged(built):
     project, first = built
     shutil.rmtree(project / "build" / ".cache")
-    assert "[4/6] Rendering" in run_cli(project, "build").output
+    assert "[3/6] Rendering" in run_cli(project, "build").output
     [entry] = (project / "build" / ".cache" / "builds").glob("*.json")
     entry.write_text("{not json")
     rebuilt = run_cli(project, "build")
-    assert "[4/6] Rendering" in rebuilt.output and (project / PDF).read_bytes() == first
+    assert "[3/6] Rendering" in rebuilt.output and (project / PDF).read_bytes() == first
 
 
 def test_a_layout_outside_the_project_is_fingerprinted_too(tmp_path):

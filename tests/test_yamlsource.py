@@ -21,7 +21,8 @@ printable = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", 
 def test_any_double_quoted_text_is_read_back_as_written(text):
     diagnostics = Diagnostics()
     located = load_yaml(f"title: {json.dumps(text, ensure_ascii=False)}\n", PATH, diagnostics, first_line=2)
-    value = FieldReader(PATH, diagnostics, "section").text(located.value, "title")
+    # Not as printed text: a word longer than a line is refused there (the catalogue of bad sources), whatever its quotes.
+    value = FieldReader(PATH, diagnostics, "section").text(located.value, "title", printed=False)
     assert diagnostics.items == ()
     assert value == " ".join(text.split())
 

@@ -1,23 +1,25 @@
 """Turn a project's sources, layout and annexes into the report PDF: the spine of every build.
 
 `check` (check.py) validates everything first; this module renders and finishes what it passed.
+The render starts as soon as the sources are checked and goes on while the annex files are inspected.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import os
 from contextlib import ExitStack
 
 import pikepdf
 
-from .check import Checked, Progress, check
+from .check import Checked, Progress, check_annexes, check_sources
 from .errors import Diagnostics
 from .layout.bounded import Worker
 from .layout.compose import STYLESHEET, compose_html, compose_watermark, link_descriptions
 from .layout.labels import Labels
-from .layout.render import render_pdf, start_renderer
-from .model import BuildResult, Edition, Project, RenderedReport, Report
+from .layout.render import Rendering, render_pdf, start_renderer
+from .model import BuildResult, ComposedReport, Edition, Project, RenderedReport, Report
 from .pdf.bundle import bundle
 from .pdf.images import IMAGE_CACHE, downsample_images
 from .pdf.provenance import embed
@@ -39,28 +41,58 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     """
     # WeasyPrint loads in the renderer's own process while this one checks.
     with renderer or start_renderer() as renderer:
-        checked = check(project, diagnostics, edition, strict, progress)
+        drafted = check_sources(project, diagnostics, edition, progress)
+        rendering = None
+        if drafted is not None and drafted.composed is not None and not diagnostics.failed(strict):
+            rendering = _start_render(project, drafted.report, drafted.composed, progress, renderer)
+        if drafted is None:
+            diagnostics.raise_if_errors(strict)
+        progress("Inspecting annexes")
+        # The render needs only to know which annexes are bundled, which a refused file cannot
+        # change without failing the build: so the files are inspected while it runs, on the
+        # cores it leaves free.
+        parallel = max(1, (os.cpu_count() or 1) - 1) if rendering else 0
+        checked = check_annexes(project, drafted, diagnostics, strict, parallel)
         diagnostics.raise_if_errors(strict)
-        return build_checked(project, checked, edition, diagnostics, strict, progress, waiting, renderer)
+        if rendering is not None and rendering.composed != checked.composed:
+            # The layout prints what only inspection knows (an annex's pages): that render is
+            # stopped, and the HTML as it is now is rendered in a child of its own.
+            renderer.close()
+            rendering = _rendering(project, checked.report, checked.composed, renderer)
+        return build_checked(project, checked, edition, diagnostics, strict, progress, waiting, renderer,
+                             rendering)
+
+
+def _start_render(project: Project, report: Report, composed: ComposedReport, progress: Progress,
+                  renderer: Worker | None) -> Rendering:
+    progress("Composing HTML")
+    progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
+    return _rendering(project, report, composed, renderer)
+
+
+def _rendering(project: Project, report: Report, composed: ComposedReport, renderer: Worker | None) -> Rendering:
+    return Rendering(composed, (project.sources, project.layout), project.layout / STYLESHEET, report.published,
+                     limits=project.render_limits, renderer=renderer)
 
 
 def build_checked(project: Project, checked: Checked, edition: Edition, diagnostics: Diagnostics,
                   strict: bool = False, progress: Progress = lambda message: None,
-                  waiting: Progress = lambda message: None, renderer: Worker | None = None) -> BuildResult:
+                  waiting: Progress = lambda message: None, renderer: Worker | None = None,
+                  rendering: Rendering | None = None) -> BuildResult:
     """Render, finish and write one edition from what `check` validated; raise SourceError on problems.
 
     A long-running caller (the preview) checks once and builds from the result; progress may
-    raise to abandon the build between stages, before anything is written. Renders run in
-    `renderer` when given (closed after the last one, so that its memory is given back before
-    bundling), else each in a child forked for it.
+    raise to abandon the build between stages, before anything is written. `rendering` is the
+    render of checked's HTML when already started. Renders run in `renderer` when given (closed
+    after the last one, so that its memory is given back before bundling), else each in a
+    child forked for it.
     """
     report, labels, plan = checked.report, checked.labels, checked.annexes
-    progress("Composing HTML")
-    composed = checked.composed if checked.edition is edition else \
-        compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
-    progress(f"Rendering {len(report.sections)} sections with WeasyPrint")
-    rendered = render_pdf(composed, (project.sources, project.layout), project.layout / STYLESHEET,
-                          report.published, diagnostics, limits=project.render_limits, renderer=renderer)
+    if rendering is None:
+        composed = checked.composed if checked.edition is edition else \
+            compose_html(report, plan, project.layout, edition, labels, diagnostics, checked.stamp)
+        rendering = _start_render(project, report, composed, progress, renderer)
+    rendered = rendering.result(diagnostics)
     mark = _watermark_page(project, report, labels, diagnostics, renderer) if edition is Edition.DRAFT else None
     if renderer is not None:
         renderer.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .annexes.plan import collect_annexes
+from .annexes.plan import collect_annexes, expected_annexes
 from .errors import Diagnostics
 from .layout.compose import compose_html
 from .layout.glyphs import check_glyphs
@@ -38,6 +38,19 @@ class Checked:
     """The HTML composed while checking, for that edition: the build renders it as it is."""
 
 
+@dataclass(frozen=True)
+class Drafted:
+    """What `check` finds before it inspects annex files: the report composed with the annexes expected."""
+
+    report: Report
+    labels: Labels
+    expected: AnnexPlan
+    """The annexes as they will be if every file yet to be inspected passes (expected_annexes)."""
+    stamp: DraftStamp | None
+    edition: Edition
+    composed: ComposedReport | None
+
+
 def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
           progress: Progress = lambda message: None) -> Checked | None:
     """Validate sources, layout and annex files without rendering; problems go to diagnostics.
@@ -47,18 +60,43 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     and unapproved sections are warnings; a final edition makes them errors; a draft shows them
     on its approval sheet instead.
     """
+    drafted = check_sources(project, diagnostics, edition, progress)
+    if drafted is None:
+        return None
+    progress("Inspecting annexes")
+    return check_annexes(project, drafted, diagnostics, strict)
+
+
+def check_sources(project: Project, diagnostics: Diagnostics, edition: Edition | None = None,
+                  progress: Progress = lambda message: None) -> Drafted | None:
+    """Validate sources and layout and compose the report, inspecting no annex file; None when
+    the sources cannot be read at all. `check_annexes` finishes the check."""
     progress("Checking sources and layout")
     report = load_report(project.sources, diagnostics)
     if report is None:
         return None
+    edition_checked = edition or Edition.FULL
     check_anchors(report, diagnostics)
     labels = load_labels(project.layout, report.labels, diagnostics)
     check_glyphs(report, project.layout, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
-    progress("Inspecting annexes")
-    plan = collect_annexes(report, project, edition or Edition.FULL, project.annex_cache, diagnostics, strict)
+    expected = expected_annexes(report, project, edition_checked, project.annex_cache)
     stamp = draft_stamp(project.root, (project.sources, project.layout)) if edition is Edition.DRAFT else None
-    composed = compose_html(report, plan, project.layout, edition or Edition.FULL, labels, diagnostics, stamp) \
+    composed = compose_html(report, expected, project.layout, edition_checked, labels, diagnostics, stamp) \
         if labels else None
-    return None if diagnostics.errors else Checked(report, labels, plan, stamp, edition or Edition.FULL, composed)
+    return Drafted(report, labels, expected, stamp, edition_checked, composed)
+
+
+def check_annexes(project: Project, drafted: Drafted, diagnostics: Diagnostics, strict: bool = False,
+                  parallel: int = 0) -> Checked | None:
+    """Inspect the annex files `drafted` expects (`parallel` at a time, 0: one per core) and
+    return everything checked, composed with the annexes as they are; None on any error."""
+    report = drafted.report
+    plan = collect_annexes(report, project, drafted.edition, project.annex_cache, diagnostics, strict, parallel)
+    if diagnostics.errors:
+        return None
+    composed = drafted.composed if plan == drafted.expected else \
+        compose_html(report, plan, project.layout, drafted.edition, drafted.labels, diagnostics, drafted.stamp)
+    return None if diagnostics.errors else Checked(report, drafted.labels, plan, drafted.stamp, drafted.edition,
+                                                   composed)

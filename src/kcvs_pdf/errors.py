@@ -84,9 +84,13 @@ class Diagnostics:
     def warnings(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.items if d.severity is Severity.WARNING)
 
+    def failed(self, strict: bool = False) -> bool:
+        """Return whether errors (or, if strict, warnings) were recorded."""
+        return bool(self.errors or (strict and self.warnings))
+
     def raise_if_errors(self, strict: bool = False) -> None:
         """Raise SourceError when errors (or, if strict, warnings) were recorded."""
-        if self.errors or (strict and self.warnings):
+        if self.failed(strict):
             raise SourceError(self.items)
 
 

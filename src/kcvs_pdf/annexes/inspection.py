@@ -48,9 +48,27 @@ class Verdict:
     """The active content left out of the copy, e.g. '2 JavaScript actions', '' when none."""
 
 
-def inspect_files(paths: Sequence[Path], cache: Path, limits: InflateLimits = InflateLimits()) -> dict[Path, Verdict]:
+def inspect_files(paths: Sequence[Path], cache: Path, limits: InflateLimits = InflateLimits(),
+                  parallel: int = 0) -> dict[Path, Verdict]:
     """Return the verdict on each path's content: from the cache when it has one, else inspected
-    in children, two at a time on two cores, each distinct content once."""
+    in children, `parallel` at a time (0: one per core), each distinct content once."""
+    verdicts, keys = _cached(paths, cache, limits)
+    uncached: dict[str, Path] = {}
+    for path, key in keys.items():
+        if path not in verdicts:
+            uncached.setdefault(key, path)
+    inspected = _inspect_in_children(uncached, cache, limits, INSPECT_TIMEOUT_SECONDS, INSPECT_MEMORY_BYTES,
+                                     parallel or os.cpu_count() or 1)
+    return {path: verdicts[path] if path in verdicts else inspected[keys[path]] for path in paths}
+
+
+def cached_verdicts(paths: Sequence[Path], cache: Path, limits: InflateLimits = InflateLimits()) -> dict[Path, Verdict]:
+    """Return the verdicts the cache (or reading the file) already knows, inspecting nothing."""
+    return _cached(paths, cache, limits)[0]
+
+
+def _cached(paths: Sequence[Path], cache: Path, limits: InflateLimits) -> tuple[dict[Path, Verdict], dict[Path, str]]:
+    """Return the verdicts known without inspecting, and the cache key of each readable path."""
     verdicts: dict[Path, Verdict] = {}
     keys: dict[Path, str] = {}
     for path in paths:
@@ -58,26 +76,22 @@ def inspect_files(paths: Sequence[Path], cache: Path, limits: InflateLimits = In
             keys[path] = _key(_file_digest(path), limits)
         except OSError as error:
             verdicts[path] = Verdict(False, f"cannot be read ({error.strerror})")
-    uncached: dict[str, Path] = {}
-    for path, key in keys.items():
-        cached = _load(cache, key)
+            continue
+        cached = _load(cache, keys[path])
         if cached is not None:
             verdicts[path] = cached
-        else:
-            uncached.setdefault(key, path)
-    inspected = _inspect_in_children(uncached, cache, limits, INSPECT_TIMEOUT_SECONDS, INSPECT_MEMORY_BYTES)
-    return {path: verdicts[path] if path in verdicts else inspected[keys[path]] for path in paths}
+    return verdicts, keys
 
 
 def inspect_in_child(path: Path, repaired: Path, timeout: float = INSPECT_TIMEOUT_SECONDS,
                      memory: int = INSPECT_MEMORY_BYTES,
                      limits: InflateLimits = InflateLimits()) -> Verdict:
     """Inspect path in a child process with a time and memory limit; never raise for the file's sake."""
-    return _verdicts([path], [repaired], limits, timeout, memory)[0][0]
+    return _verdicts([path], [repaired], limits, timeout, memory, 1)[0][0]
 
 
 def _inspect_in_children(files: dict[str, Path], cache: Path, limits: InflateLimits, timeout: float,
-                         memory: int) -> dict[str, Verdict]:
+                         memory: int, parallel: int) -> dict[str, Verdict]:
     """Return the verdict on each file by cache key, stored in the cache unless the file changed meanwhile."""
     keys = list(files)
     if not keys:
@@ -86,7 +100,7 @@ def _inspect_in_children(files: dict[str, Path], cache: Path, limits: InflateLim
     # Named per process: two builds may inspect the same content at the same time.
     scratch = [cache / f".{key}.{os.getpid()}.pdf" for key in keys]
     try:
-        found = _verdicts([files[key] for key in keys], scratch, limits, timeout, memory)
+        found = _verdicts([files[key] for key in keys], scratch, limits, timeout, memory, parallel)
         stored = {}
         for key, (verdict, inspected_digest) in zip(keys, found, strict=True):
             if inspected_digest is None:
@@ -102,11 +116,11 @@ def _inspect_in_children(files: dict[str, Path], cache: Path, limits: InflateLim
 
 
 def _verdicts(paths: list[Path], repaired: list[Path], limits: InflateLimits, timeout: float,
-              memory: int) -> list[tuple[Verdict, str | None]]:
+              memory: int, parallel: int) -> list[tuple[Verdict, str | None]]:
     """Return each file's verdict and the SHA-256 of the bytes inspected (None when inspection failed)."""
     works = [Task(f"{_INSPECT}:inspect_bounded", (path, copy, limits)) for path, copy in zip(paths, repaired)]
     answers = run_all_bounded(works, Diagnostics(), timeout, memory, preload=(_INSPECT,),
-                              parallel=os.cpu_count() or 1) if works else []
+                              parallel=parallel) if works else []
     return [_verdict(answer, copy, timeout) for answer, copy in zip(answers, repaired, strict=True)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import Diagnostics
@@ -17,22 +18,54 @@ from ..model import (
     Report,
     Section,
 )
-from .inspection import Verdict, inspect_files
+from .inspection import Verdict, cached_verdicts, inspect_files
 
 
 def collect_annexes(report: Report, project: Project, edition: Edition, cache: Path,
-                    diagnostics: Diagnostics, strict: bool = False) -> AnnexPlan:
-    """Decide each linked PDF's fate; inspect present files, through the cache folder `cache`."""
+                    diagnostics: Diagnostics, strict: bool = False, parallel: int = 0) -> AnnexPlan:
+    """Decide each linked PDF's fate; inspect present files, through the cache folder `cache`,
+    in `parallel` children at a time (0: one per core)."""
     first_links = _first_links(report)
     local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
     verdicts: dict[Path, Verdict] = {}
     if edition.bundles_annexes:
-        confined_to = (project.root.resolve(), project.sources.resolve())
-        present = [path for path in local.values() if os.path.lexists(path)]
-        verdicts = {path: Verdict(False, refusal) for path in present
-                    if (refusal := _refusal(path, confined_to))}
-        unrefused = [path for path in present if path not in verdicts]
-        verdicts |= inspect_files(unrefused, cache, report.annex_limits)
+        verdicts = _refused(project, local.values())
+        unrefused = [path for path in _present(local.values()) if path not in verdicts]
+        verdicts |= inspect_files(unrefused, cache, report.annex_limits, parallel)
+    return _decided(first_links, local, verdicts, edition, diagnostics, strict)
+
+
+def expected_annexes(report: Report, project: Project, edition: Edition, cache: Path) -> AnnexPlan:
+    """Return the plan collect_annexes will decide if every file it has yet to inspect passes.
+
+    Nothing is inspected and nothing reported: the cache gives the verdicts it knows. Which
+    annexes are bundled, and their numbers, are then what they will be unless a file is refused,
+    which fails the build; so the report can be composed and rendered while the files are inspected.
+    """
+    first_links = _first_links(report)
+    local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
+    verdicts: dict[Path, Verdict] = {}
+    if edition.bundles_annexes:
+        verdicts = _refused(project, local.values())
+        unrefused = [path for path in _present(local.values()) if path not in verdicts]
+        known = cached_verdicts(unrefused, cache, report.annex_limits)
+        verdicts |= {path: known.get(path, Verdict(True)) for path in unrefused}
+    return _decided(first_links, local, verdicts, edition, Diagnostics(), strict=False)
+
+
+def _present(paths: Iterable[Path]) -> list[Path]:
+    return [path for path in paths if os.path.lexists(path)]
+
+
+def _refused(project: Project, paths: Iterable[Path]) -> dict[Path, Verdict]:
+    """Return the verdict on each present path that may not be read at all."""
+    confined_to = (project.root.resolve(), project.sources.resolve())
+    return {path: Verdict(False, refusal) for path in _present(paths) if (refusal := _refusal(path, confined_to))}
+
+
+def _decided(first_links: list[tuple[Link, Section]], local: dict[str, Path], verdicts: dict[Path, Verdict],
+             edition: Edition, diagnostics: Diagnostics, strict: bool) -> AnnexPlan:
+    """Return the plan the verdicts make; report refused and missing files and what was repaired or removed."""
     annexes, missing, number = [], [], 0
     for link, section in first_links:
         path = local[link.url]

@@ -74,16 +74,6 @@ class Worker:
         answers.close()
         self.usable = True
 
-    def run(self, work: Callable[[Diagnostics], object], timeout: float, memory: int,
-            printed: str) -> tuple[str, object, tuple[Diagnostic, ...]]:
-        """Return the status, value and diagnostics of work run in the worker (work must be picklable)."""
-        if not self.submit(work, timeout, memory, printed):
-            return _run_in_new_child(work, timeout, memory, printed)
-        if not self.answers.poll(timeout):
-            self.close()
-            return "timeout", "", ()
-        return self.receive()
-
     def submit(self, work: Callable[[Diagnostics], object], timeout: float, memory: int, printed: str) -> bool:
         """Send work to the worker; return False (and stop it) when the worker is gone."""
         try:
@@ -135,15 +125,38 @@ def run_bounded(work: Callable[[Diagnostics], Result], diagnostics: Diagnostics,
     what the child may allocate beyond what it has mapped when the work starts. What the child's
     libraries print is passed on after a success, and explains a child that died.
     """
-    with tempfile.NamedTemporaryFile() as printed:
-        if worker is not None and worker.usable:
-            answer = worker.run(work, timeout, memory, printed.name)
-        else:
-            answer = _run_in_new_child(work, timeout, memory, printed.name)
-        result = _result(answer, printed.name, diagnostics)
-    if isinstance(result, Breach):
-        raise result
-    return result
+    return Submitted(work, timeout, memory, worker).result(diagnostics)
+
+
+class Submitted:
+    """Work sent to a worker, going on while this process does something else; `result` waits for it.
+
+    Bounded as by run_bounded. Without a usable worker the work starts only when its result is
+    asked for, in a child forked for it.
+    """
+
+    def __init__(self, work: Callable[[Diagnostics], object], timeout: float, memory: int,
+                 worker: Worker | None = None) -> None:
+        self._work, self._timeout, self._memory = work, timeout, memory
+        self._printed = tempfile.NamedTemporaryFile()
+        self._deadline = time.monotonic() + timeout
+        self._worker = worker if worker is not None and worker.usable and \
+            worker.submit(work, timeout, memory, self._printed.name) else None
+
+    def result(self, diagnostics: Diagnostics) -> Any:
+        """Return the work's result once it is there; raise Breach when it did not finish well."""
+        with self._printed:
+            if self._worker is None:
+                answer = _run_in_new_child(self._work, self._timeout, self._memory, self._printed.name)
+            elif self._worker.answers.poll(max(0.0, self._deadline - time.monotonic())):
+                answer = self._worker.receive()
+            else:
+                self._worker.close()
+                answer = "timeout", "", ()
+            result = _result(answer, self._printed.name, diagnostics)
+        if isinstance(result, Breach):
+            raise result
+        return result
 
 
 def run_all_bounded(works: Sequence[Callable[[Diagnostics], object]], diagnostics: Diagnostics, timeout: float,

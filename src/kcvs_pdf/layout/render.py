@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import Diagnostics, SettingError, SourceError, UnsafeResourceError
 from ..model import ComposedReport, RenderedReport, RenderLimits
-from .bounded import Breach, Task, Worker, run_bounded
+from .bounded import Breach, Submitted, Task, Worker
 
 # What the render's child runs; the module imports WeasyPrint, so only the child loads it.
 _TYPESET = "kcvs_pdf.layout.typeset"
@@ -30,21 +30,40 @@ def render_pdf(composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: 
                limits: RenderLimits = RenderLimits(), renderer: Worker | None = None) -> RenderedReport:
     """Render composed HTML to PDF bytes in a child process; WeasyPrint's warnings become diagnostics.
 
-    The child is `renderer` when given, else one forked for this render. Fonts come from the `fonts/` folder beside the stylesheet and from nowhere else. A render that
-    breaks its limits or fails is a located error on the stylesheet (raised as SourceError).
+    The child is `renderer` when given, else one forked for this render. Fonts come from the
+    `fonts/` folder beside the stylesheet and from nowhere else. A render that breaks its
+    limits or fails is a located error on the stylesheet (raised as SourceError).
     """
-    epoch = source_date_epoch(source_date)
-    work = Task(f"{_TYPESET}:typeset", (composed, allowed, stylesheet, epoch, tagged))
-    try:
-        rendered, refused = run_bounded(work, diagnostics, limits.timeout, limits.memory, renderer)
-    except Breach as breach:
-        code, message = _explained(breach, limits)
-        diagnostics.error(stylesheet, 1, 1, message, f"render.{code}")
-        raise SourceError(diagnostics.items) from None
-    if refused:
-        raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
-                                  f"the network, which is not allowed: {', '.join(refused)}")
-    return rendered
+    return Rendering(composed, allowed, stylesheet, source_date, tagged, limits, renderer).result(diagnostics)
+
+
+class Rendering:
+    """A render started in `renderer`, going on while this process works; `result` waits for it.
+
+    Without a usable renderer the render happens when its result is asked for.
+    """
+
+    def __init__(self, composed: ComposedReport, allowed: tuple[Path, ...], stylesheet: Path,
+                 source_date: datetime.date, tagged: bool = True, limits: RenderLimits = RenderLimits(),
+                 renderer: Worker | None = None) -> None:
+        self.composed = composed
+        """What is being rendered."""
+        self._stylesheet, self._limits = stylesheet, limits
+        work = Task(f"{_TYPESET}:typeset", (composed, allowed, stylesheet, source_date_epoch(source_date), tagged))
+        self._submitted = Submitted(work, limits.timeout, limits.memory, renderer)
+
+    def result(self, diagnostics: Diagnostics) -> RenderedReport:
+        """Return the rendered report; raise SourceError or UnsafeResourceError as render_pdf does."""
+        try:
+            rendered, refused = self._submitted.result(diagnostics)
+        except Breach as breach:
+            code, message = _explained(breach, self._limits)
+            diagnostics.error(self._stylesheet, 1, 1, message, f"render.{code}")
+            raise SourceError(diagnostics.items) from None
+        if refused:
+            raise UnsafeResourceError(f"the report asked for files outside sources/ and layouts/ or on "
+                                      f"the network, which is not allowed: {', '.join(refused)}")
+        return rendered
 
 
 def source_date_epoch(date: datetime.date) -> str:
