@@ -24,14 +24,15 @@ STAGES = (
     ("check: labels, glyphs, approvals", ("kcvs_pdf.layout.labels:load_labels",
                                           "kcvs_pdf.layout.glyphs:check_glyphs",
                                           "kcvs_pdf.sources.approval:check_approvals")),
-    ("check: annex inspection", ("kcvs_pdf.annexes.plan:collect_annexes",)),
-    ("check: compose HTML to validate it", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check",)),
-    ("compose HTML", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.build:build_checked",)),
+    ("check: compose HTML with the annexes expected", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check_sources",)),
     # The render runs in the renderer, a worker forked when the build starts (layout/bounded.py):
-    # its WeasyPrint import, layout and write_pdf happen there, out of this profile's sight, and
-    # the wait for it includes what is left of the import; layoutcost.py measures layout in process.
-    ("render in the renderer worker (rest of its import, fonts, layout, write_pdf)",
-     ("kcvs_pdf.layout.render:render_pdf",)),
+    # its WeasyPrint import, layout and write_pdf happen there, out of this profile's sight.
+    # It starts once the sources are checked; meanwhile this process inspects the annexes.
+    ("check: annex inspection (the render goes on meanwhile)", ("kcvs_pdf.annexes.plan:collect_annexes",)),
+    ("check: compose HTML again with the annexes inspected",
+     ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check_annexes",)),
+    ("wait for the render to end (rest of its import, fonts, layout, write_pdf)",
+     ("kcvs_pdf.layout.render:Rendering.result@kcvs_pdf.build:build_checked",)),
     ("images: downsample check", ("kcvs_pdf.pdf.images:downsample_images",)),
     ("finish: open rendered PDF", ("pikepdf:Pdf.open@kcvs_pdf.build:build_checked",)),
     ("finish: tagging", ("kcvs_pdf.pdf.tagging:make_accessible",)),
@@ -61,9 +62,14 @@ def profile_stages(project: Path, edition: str) -> dict[str, float | None]:
     from kcvs_pdf.model import Edition
     from kcvs_pdf.project import open_project
 
+    from kcvs_pdf.layout.render import start_renderer
+
     opened = open_project(project, None, None)
+    # Started before profiling, as `kcvs-pdf build` starts it before its imports: a worker forked
+    # while the profiler runs would inherit it and render several times slower.
+    renderer = start_renderer()
     profiler = cProfile.Profile()
-    profiler.runcall(build, opened, Edition(edition), Diagnostics(opened.root))
+    profiler.runcall(build, opened, Edition(edition), Diagnostics(opened.root), renderer=renderer)
     stats = pstats.Stats(profiler).stats
     stages = {label: _seconds(stats, targets) for label, targets in STAGES}
     total = _seconds(stats, (BUILD,))
