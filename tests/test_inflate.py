@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pikepdf import Array, Name
 
 from kcvs_pdf.annexes import inflate
-from kcvs_pdf.annexes.inflate import CHUNK, bitmap_size, decoded_size, find_bomb, stream_bomb
+from kcvs_pdf.annexes.inflate import CHUNK, bitmap_size, decoded_size, find_bomb, inflates_whole, stream_bomb
 from kcvs_pdf.model import InflateLimits
 
 
@@ -262,3 +262,10 @@ def test_bounds_are_replaced_by_measured_sizes_when_the_total_comes_close():
     assert find_bomb(pdf, InflateLimits(per_stream=10**6, total=exact)) == ""
     assert "in all" in find_bomb(pdf, InflateLimits(per_stream=10**6, total=exact - 1))
 
+
+def test_only_whole_undamaged_zlib_data_inflates_whole():
+    data = zlib.compress(bytes(range(256)) * 5000)
+    assert inflates_whole(data) and inflates_whole(densest_flate(20_000))
+    damaged = data[:40] + bytes(20) + data[60:]
+    checksum = data[:-1] + bytes([data[-1] ^ 1])
+    assert not any(inflates_whole(wrong) for wrong in (data[:-5], damaged, checksum, data + b"\n", b"", b"x"))

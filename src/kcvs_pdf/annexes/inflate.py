@@ -148,6 +148,20 @@ def _filter_names(stream: pikepdf.Stream) -> list[str]:
         [str(filters)] if isinstance(filters, Name) else []
 
 
+def inflates_whole(raw: bytes) -> bool:
+    """Tell whether raw is one zlib stream that decodes to its end, checksum and all, with nothing after it."""
+    inflater = zlib.decompressobj()
+    try:
+        while raw and not inflater.eof:
+            inflater.decompress(raw, CHUNK)
+            raw = inflater.unconsumed_tail
+        while not inflater.eof and inflater.decompress(b"", CHUNK):
+            pass
+    except zlib.error:
+        return False
+    return inflater.eof and not inflater.unused_data
+
+
 def find_bomb_in_bytes(data: bytes, limits: InflateLimits) -> str:
     """Return why an object or cross-reference stream in data expands beyond limits, or ''.
 
