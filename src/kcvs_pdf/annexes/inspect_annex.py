@@ -17,10 +17,11 @@ import pikepdf.settings
 
 from ..errors import Diagnostics
 from ..model import InflateLimits
-from .inflate import find_bomb, find_bomb_in_bytes
+from .inflate import find_bomb, find_bomb_in_bytes, inflates_whole
 from .sanitize import remove_active_content
 
 _HEADER_WINDOW = 1024
+_FLATE = (pikepdf.Name.FlateDecode, pikepdf.Name.Fl)
 _MESSAGE_LENGTH = 300
 # What a file that is not a PDF most often is, told by how it starts; the bytes themselves
 # are never shown, since they are not ours to print.
@@ -67,6 +68,7 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
             if bomb:
                 return {"ok": False, "problem": bomb}
             removed = remove_active_content(pdf)
+            _name_lone_flate(pdf)
             # Saving reads every object, as the bundle will: damage shows up here, not there.
             # Saved in memory: qpdf writing to a full disk aborts the process instead of raising.
             saved = io.BytesIO()
@@ -89,6 +91,27 @@ def _inspect_bytes(data: bytes, normalized: Path, limits: InflateLimits) -> dict
     # qpdf's first warning is often just "file is damaged"; the next one says how.
     detail = next((w for w in repairs if not w.endswith("file is damaged")), repairs[0]) if repairs else ""
     return {"ok": True, "pages": pages, "repaired": _without_source(detail, stream), "removed": removed}
+
+
+def _name_lone_flate(pdf: pikepdf.Pdf) -> None:
+    """Write the filter [/FlateDecode] as the name /FlateDecode, for data that inflates whole.
+
+    qpdf copies Flate data as it is, but inflates and deflates it again when its one filter is
+    written as an array, which takes most of the time saving the copy takes. Damaged data keeps
+    its array, so that qpdf decodes it and reports the damage as before.
+    """
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream) or "/DecodeParms" in obj:
+            continue
+        filters = obj.get("/Filter")
+        if not (isinstance(filters, pikepdf.Array) and len(filters) == 1 and filters[0] in _FLATE):
+            continue
+        try:
+            whole = inflates_whole(obj.read_raw_bytes())
+        except pikepdf.PdfError:
+            continue  # qpdf finds and reports this when it saves
+        if whole:
+            obj.Filter = filters[0]
 
 
 def _not_a_pdf(data: bytes) -> str:

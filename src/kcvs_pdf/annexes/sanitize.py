@@ -37,6 +37,9 @@ _ORDER = {labels: rank for rank, labels in enumerate(dict.fromkeys(
     [*_ACTIONS.values(), _MEDIA_OBJECT, _ANNOTATIONS["/3D"], _XFA]))}
 _WEB_SCHEMES = {"http", "https", "mailto"}
 _ACTION_SLOTS = ("/A", "/OpenAction", "/PA")
+# The keys _clean_slots looks at: most dictionaries have none of them, and skip it.
+_SLOT_KEYS = frozenset((*_ACTION_SLOTS, "/AA", "/Next", "/EF", "/AF"))
+_CONTAINERS = (Dictionary, Stream, Array)
 _SHOWN_NAME_LENGTH = 60
 
 
@@ -130,26 +133,52 @@ def _drop_document_level(pdf: pikepdf.Pdf, removed: _Removed) -> None:
 
 def _walk(pdf: pikepdf.Pdf, removed: _Removed, gone: set[tuple[int, int]]) -> None:
     """Visit every object reachable from the trailer once, cleaning each on the way down."""
-    stack: list[object] = [pdf.trailer]
+    stack: list[Dictionary | Stream | Array] = [pdf.trailer]
     visited: set[tuple[int, int]] = set()
     while stack:
         obj = stack.pop()
-        if isinstance(obj, (Dictionary, Stream, Array)) and obj.is_indirect:
+        if obj.is_indirect:
             if obj.objgen in visited:
                 continue
             visited.add(obj.objgen)
         if isinstance(obj, Array):
-            for index in reversed(range(len(obj))):
-                if _refers_to(obj[index], gone):
-                    del obj[index]
-            stack.extend(obj)
-        elif isinstance(obj, (Dictionary, Stream)):
-            _clean(obj, removed, gone)
-            stack.extend(obj[key] for key in obj.keys())
+            if gone:
+                for index in reversed(range(len(obj))):
+                    if _refers_to(obj[index], gone):
+                        del obj[index]
+            # Numbers, names and strings hold nothing to visit: only containers go on the stack.
+            stack.extend(value for value in obj if isinstance(value, _CONTAINERS))
+        else:
+            stack.extend(_cleaned(obj, removed, gone))
 
 
-def _clean(holder: Dictionary | Stream, removed: _Removed, gone: set[tuple[int, int]]) -> None:
-    """Remove from one dictionary its forbidden actions, embedded files and links to dropped objects."""
+def _cleaned(holder: Dictionary | Stream, removed: _Removed,
+             gone: set[tuple[int, int]]) -> list[Dictionary | Stream | Array]:
+    """Remove from one dictionary its forbidden actions, embedded files and links to dropped objects;
+    return the dictionaries, streams and arrays it still holds."""
+    if not _SLOT_KEYS.isdisjoint(holder.keys()):
+        _clean_slots(holder, removed)
+    kept: list[Dictionary | Stream | Array] = []
+    for key, value in list(holder.items()):
+        if isinstance(value, Array):
+            kept.append(value)
+        elif not isinstance(value, (Dictionary, Stream)):
+            continue
+        # An action where no viewer looks for one is inert, but a bundle carries none at all. The
+        # one other kind of dictionary with /S, a structure element, always has a parent (/P).
+        # Most dictionaries have no /S: asking that first is cheaper than _forbidden.
+        elif "/S" in value and _forbidden(value) and "/P" not in value:
+            _count_chain(value, removed)
+            del holder[key]
+        elif _refers_to(value, gone):
+            del holder[key]
+        else:
+            kept.append(value)
+    return kept
+
+
+def _clean_slots(holder: Dictionary | Stream, removed: _Removed) -> None:
+    """Remove from one dictionary the forbidden actions where viewers look for them, and embedded files."""
     for key in _ACTION_SLOTS:
         if _forbidden(holder.get(key)):
             _count_chain(holder[key], removed)
@@ -178,15 +207,6 @@ def _clean(holder: Dictionary | Stream, removed: _Removed, gone: set[tuple[int, 
             if isinstance(spec, Dictionary) and "/EF" in spec:
                 removed.file(spec)
         del holder["/AF"]
-    for key in list(holder.keys()):
-        value = holder[key]
-        # An action where no viewer looks for one is inert, but a bundle carries none at all. The
-        # one other kind of dictionary with /S, a structure element, always has a parent (/P).
-        if _forbidden(value) and "/P" not in value:
-            _count_chain(value, removed)
-            del holder[key]
-        elif _refers_to(value, gone):
-            del holder[key]
 
 
 def _forbidden(action: object) -> bool:
