@@ -107,7 +107,29 @@ class TreeMemory:
 
 
 def _descendants(root: int) -> list[int]:
-    """Return root and every process below it, from /proc."""
+    """Return root and every process below it, from /proc.
+
+    Each process's threads list the children they started, which costs a few reads: listing
+    the whole of /proc every 20 ms took a tenth of a core, taken from the build being measured.
+    """
+    if not Path(f"/proc/{root}/task/{root}/children").exists():
+        return _descendants_by_scan(root)
+    found = [root]
+    for pid in found:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                found.extend(int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _descendants_by_scan(root: int) -> list[int]:
+    """Return root and every process below it, from the parent of every process in /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc") if Path("/proc").is_dir() else ():
         if entry.isdigit():
