@@ -194,3 +194,15 @@ def test_a_copy_that_cannot_be_written_is_the_machines_failure_not_the_annexs(tm
     with pytest.raises(OSError) as caught:
         inspect_in_child(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", Path("/dev/full"))
     assert caught.value.errno == errno.ENOSPC
+
+
+def test_a_repair_is_told_by_where_the_damage_is_never_by_the_readers_memory(tmp_path):
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.add_blank_page()
+    pdf.save(tmp_path / "heel.pdf", object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    damaged = tmp_path / "beschadigd.pdf"
+    damaged.write_bytes((tmp_path / "heel.pdf").read_bytes().replace(b"3 0 obj", b"3 0 xbj", 1))
+    verdict = inspect_in_child(damaged, tmp_path / "kopie.pdf")
+    assert verdict.usable
+    assert verdict.repaired.startswith("object 3 0, offset ") and verdict.repaired.endswith(": expected n n obj")

@@ -123,8 +123,13 @@ def _not_a_pdf(data: bytes) -> str:
 
 
 def _without_source(message: object, stream: io.BytesIO) -> str:
-    """Return qpdf's message without the name of the input it starts with, safe to print."""
-    text = str(message).replace(f"stream {stream}: ", "")
+    """Return qpdf's message without the name of the input it starts with, safe to print.
+
+    qpdf names the file read, here an object in memory whose address changes at every run;
+    where in the file the damage is ("object 3 0, offset 129") is worth keeping.
+    """
+    source = f"stream {stream}"
+    text = re.sub(rf"{re.escape(source)} \(([^)]*)\): ", r"\1: ", str(message)).replace(f"{source}: ", "")
     # qpdf may quote a few bytes of the file: never let them act on the terminal.
     return "".join(char if char.isprintable() else "?" for char in text)[:_MESSAGE_LENGTH]
 
