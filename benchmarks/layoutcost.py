@@ -1,7 +1,9 @@
-"""Turn composed HTML into WeasyPrint's cost per page: layout (`render`) and PDF writing apart."""
+"""Turn composed HTML into WeasyPrint's cost per page: layout (`render`) and PDF writing apart, and
+the layout's cost beside the same HTML set as plain text (plain.css)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +23,17 @@ class LayoutCost:
     """`Document.write_pdf(pdf_variant="pdf/ua-1")`, as the pipeline writes."""
     write_plain: Summary
     """`Document.write_pdf()`, as the bare baseline writes."""
+    plain_pages: int
+    plain_render: Summary
+    """`HTML(...).render()` of the same HTML with plain.css instead of the layout's stylesheet."""
+
+
+PLAIN_STYLESHEET = Path(__file__).with_name("plain.css")
 
 
 def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost:
-    """Render and write composed HTML runs times in this process, with the pipeline's fonts.
+    """Render and write composed HTML runs times in this process, with the pipeline's fonts, and
+    render it as many times with plain.css, alternating.
 
     The two writes alternate in order, as the first write of a document warms caches the second
     one finds. Peak memory is not meaningful in process, so the summaries carry none.
@@ -33,26 +42,46 @@ def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost
 
     import weasyprint
 
+    html = composed.html.read_text(encoding="utf-8")
+    timings: dict[str, list[Run]] = {"render": [], "tagged": [], "plain": [], "plain_render": []}
+    pages = plain_pages = 0
+    with tempfile.TemporaryDirectory(prefix="kcvs-bench-plain-") as folder:
+        plain = _plain_layout(fonts, Path(folder))
+        for index in range(runs):
+            for layout in (fonts.parent, plain) if index % 2 == 0 else (plain, fonts.parent):
+                font_config = _fonts(layout, Path(tempfile.mkdtemp(dir=folder)))
+                started = time.perf_counter()
+                document = weasyprint.HTML(string=html, base_url=layout.as_uri() + "/").render(
+                    font_config=font_config)
+                if layout == plain:
+                    timings["plain_render"].append(_since(started))
+                    plain_pages = len(document.pages)
+                    continue
+                timings["render"].append(_since(started))
+                writes = {"tagged": {"pdf_variant": "pdf/ua-1"}, "plain": {}}
+                for name in sorted(writes, reverse=index % 2 == 1):
+                    started = time.perf_counter()
+                    document.write_pdf(**writes[name])
+                    timings[name].append(_since(started))
+                pages = len(document.pages)
+    summaries = {name: Summary.of(found) for name, found in timings.items()}
+    return LayoutCost(pages, summaries["render"], summaries["tagged"], summaries["plain"], plain_pages,
+                      summaries["plain_render"])
+
+
+def _plain_layout(fonts: Path, folder: Path) -> Path:
+    """Return a layout folder holding the layout's fonts and plain.css as its style.css."""
+    shutil.copytree(fonts, folder / "fonts")
+    shutil.copyfile(PLAIN_STYLESHEET, folder / "style.css")
+    return folder
+
+
+def _fonts(layout: Path, folder: Path):
+    """Return a font configuration with the layout's fonts only, in folder: one for each render, as the build makes."""
     from kcvs_pdf.errors import Diagnostics
     from kcvs_pdf.layout.typeset import hermetic_fonts
 
-    html = composed.html.read_text(encoding="utf-8")
-    timings: dict[str, list[Run]] = {"render": [], "tagged": [], "plain": []}
-    pages = 0
-    for index in range(runs):
-        folder = tempfile.TemporaryDirectory(prefix="kcvs-bench-fonts-")
-        font_config = hermetic_fonts(fonts.parent, Path(folder.name), Diagnostics())
-        started = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=composed.base_url).render(font_config=font_config)
-        timings["render"].append(_since(started))
-        writes = {"tagged": {"pdf_variant": "pdf/ua-1"}, "plain": {}}
-        for name in sorted(writes, reverse=index % 2 == 1):
-            started = time.perf_counter()
-            document.write_pdf(**writes[name])
-            timings[name].append(_since(started))
-        pages = len(document.pages)
-        folder.cleanup()
-    return LayoutCost(pages, *(Summary.of(timings[name]) for name in ("render", "tagged", "plain")))
+    return hermetic_fonts(layout, folder, Diagnostics())
 
 
 def _since(started: float) -> Run:

@@ -92,6 +92,10 @@ def figures_table(results: Results) -> str:
         f"{_target(full_peak, MEMORY_TARGET_MIB, 'MiB')} |",
         _per_page(f"layout: `HTML(…).render()`, web edition HTML ({layout.pages} pages), in process",
                   layout.render, layout.pages, LAYOUT_TARGET_MS),
+        _per_page(f"the same HTML set as plain text (benchmarks/plain.css, {layout.plain_pages} pages), "
+                  "alternating with it", layout.plain_render, layout.plain_pages),
+        f"| the layout's cost against plain text's, for the whole document | | | | | | "
+        f"{layout.render.median / layout.plain_render.median:.2f}× | |",
         _per_page("the same document's `write_pdf(pdf_variant=\"pdf/ua-1\")`", layout.write_tagged, layout.pages),
         _per_page("the same document's `write_pdf()`", layout.write_plain, layout.pages),
         _row(f"web edition ×1 ({results.scaling.pages_one} pages), empty build/", results.scaling.one),
