@@ -11,6 +11,7 @@ import click
 
 from .. import cache
 from ..errors import Diagnostics, KcvsError, SourceError
+from ..layout.bounded import Worker
 from ..model import AnnexPlan, BuildResult, Edition, Project
 from .common import (
     EXIT_FAILED,
@@ -51,17 +52,23 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     When nothing the build reads has changed since the last build of the same edition, the
     PDF is already right: it is only confirmed (kept in build/.cache/, safe to delete).
     """
+    from ..layout.render import start_renderer
+
     started = time.monotonic()
     project = project_from(sources, layout, output, render_timeout)
-    key = cache.build_key(project, Edition(edition), strict)
-    unchanged = None if no_cache else cache.replay(project, Edition(edition), key)
+    # Forked before the fingerprint is taken and the build's own modules are imported, so that
+    # WeasyPrint loads meanwhile; a build the cache answers stops it unused.
+    with start_renderer() as renderer:
+        key = cache.build_key(project, Edition(edition), strict)
+        unchanged = None if no_cache else cache.replay(project, Edition(edition), key)
+        if unchanged is None:
+            result, warnings = _build(project, Edition(edition), strict, renderer)
     if unchanged is not None:
         for note in unchanged.notes:
             click.echo(note, err=True)
         click.echo(f"Wrote {shown(Path(unchanged.path))}: {unchanged.summary}, unchanged since the last "
                    f"build (nothing it reads changed), {time.monotonic() - started:.1f} s")
         return
-    result, warnings = _build(project, Edition(edition), strict)
     notes = (*warnings, *_notes(project, result))
     summary = f"{result.page_count} pages, {weight(result)}, {len(result.annexes.bundled)} annex(es) bundled" \
               f"{claim(result)}"
@@ -72,16 +79,12 @@ def build(sources: Path, layout: Path, strict: bool, edition: str, output: Path 
     click.echo(f"Wrote {shown(result.path)}: {summary}, {time.monotonic() - started:.1f} s")
 
 
-def _build(project: Project, edition: Edition, strict: bool) -> tuple[BuildResult, tuple[str, ...]]:
-    """Run the build with a line per stage; return what it wrote and the warnings it printed.
+def _build(project: Project, edition: Edition, strict: bool, renderer: Worker) -> tuple[BuildResult, tuple[str, ...]]:
+    """Run the build in renderer with a line per stage; return what it wrote and the warnings it printed.
 
     On failure print why and exit.
     """
-    from ..layout.render import start_renderer
-
-    # Started before the build's own imports, so that WeasyPrint loads beside them.
-    renderer = start_renderer()
-    # Imported here: an unchanged rebuild has answered without loading WeasyPrint at all.
+    # Imported here: an unchanged rebuild answers without loading the build's modules.
     from ..build import build as build_report
     diagnostics = Diagnostics(project.root)
     stages = iter(range(1, 7))
