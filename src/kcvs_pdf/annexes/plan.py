@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import Diagnostics
@@ -25,13 +24,8 @@ def collect_annexes(report: Report, project: Project, edition: Edition, cache: P
                     diagnostics: Diagnostics, strict: bool = False, parallel: int = 0) -> AnnexPlan:
     """Decide each linked PDF's fate; inspect present files, through the cache folder `cache`,
     in `parallel` children at a time (0: one per core)."""
-    first_links = _first_links(report)
-    local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
-    verdicts: dict[Path, Verdict] = {}
-    if edition.bundles_annexes:
-        verdicts = _refused(project, local.values())
-        unrefused = [path for path in _present(local.values()) if path not in verdicts]
-        verdicts |= inspect_files(unrefused, cache, report.annex_limits, parallel)
+    first_links, local, verdicts, readable = _files(report, project, edition)
+    verdicts |= inspect_files(readable, cache, report.annex_limits, parallel)
     return _decided(first_links, local, verdicts, edition, diagnostics, strict)
 
 
@@ -42,25 +36,24 @@ def expected_annexes(report: Report, project: Project, edition: Edition, cache: 
     annexes are bundled, and their numbers, are then what they will be unless a file is refused,
     which fails the build; so the report can be composed and rendered while the files are inspected.
     """
-    first_links = _first_links(report)
-    local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
-    verdicts: dict[Path, Verdict] = {}
-    if edition.bundles_annexes:
-        verdicts = _refused(project, local.values())
-        unrefused = [path for path in _present(local.values()) if path not in verdicts]
-        known = cached_verdicts(unrefused, cache, report.annex_limits)
-        verdicts |= {path: known.get(path, Verdict(True)) for path in unrefused}
+    first_links, local, verdicts, readable = _files(report, project, edition)
+    known = cached_verdicts(readable, cache, report.annex_limits)
+    verdicts |= {path: known.get(path, Verdict(True)) for path in readable}
     return _decided(first_links, local, verdicts, edition, Diagnostics(), strict=False)
 
 
-def _present(paths: Iterable[Path]) -> list[Path]:
-    return [path for path in paths if os.path.lexists(path)]
-
-
-def _refused(project: Project, paths: Iterable[Path]) -> dict[Path, Verdict]:
-    """Return the verdict on each present path that may not be read at all."""
+def _files(report: Report, project: Project, edition: Edition) -> tuple[
+        list[tuple[Link, Section]], dict[str, Path], dict[Path, Verdict], list[Path]]:
+    """Return the first link to each annex, its file by URL, the verdicts on present files that may
+    not be read at all, and the present files that may (none when the edition bundles no annex)."""
+    first_links = _first_links(report)
+    local = {link.url: project.annexes / link.annex_file for link, _ in first_links}
+    if not edition.bundles_annexes:
+        return first_links, local, {}, []
     confined_to = (project.root.resolve(), project.sources.resolve())
-    return {path: Verdict(False, refusal) for path in _present(paths) if (refusal := _refusal(path, confined_to))}
+    present = [path for path in local.values() if os.path.lexists(path)]
+    refused = {path: Verdict(False, refusal) for path in present if (refusal := _refusal(path, confined_to))}
+    return first_links, local, refused, [path for path in present if path not in refused]
 
 
 def _decided(first_links: list[tuple[Link, Section]], local: dict[str, Path], verdicts: dict[Path, Verdict],
