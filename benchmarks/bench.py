@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pikepdf
 from baseline import BENCH_DIR, prepare_baseline, render_and_merge
-from layoutcost import measure_layout
+from layoutcost import count_instructions, measure_layout
 from preview import CHROMIUM, measure
 from projects import REPO, SectionEditor, copy_project, install_annexes, scale_project
 from stages import median_build, run_in_fresh_process
@@ -119,6 +119,8 @@ def measure_all(workdir: Path, runs: int, scale_runs: int, profile_runs: int) ->
     measured["bare_both"] = render_and_merge(measured)
     _say("layout cost, in process")
     layout = measure_layout(baseline.web, project / "layouts" / "default" / "fonts", runs)
+    _say("layout cost in instructions, under callgrind")
+    instructions = count_instructions(baseline.web, project / "layouts" / "default", Path(sys.executable))
     _say(f"stages of {profile_runs} + {profile_runs} full builds, cProfile")
     stages_cold, stages_warm = profile_stages(project, profile_runs)
     _say(f"scaling: {scale_runs} rounds of the ×1 and ×{SCALE_FACTOR} web editions")
@@ -130,7 +132,8 @@ def measure_all(workdir: Path, runs: int, scale_runs: int, profile_runs: int) ->
     return Results(heading=_heading(runs), machine=machine(), load_before=load_before,
                    load_after=load_average(),
                    whole=measured,
-                   annex_pages=sum(map(page_count, annexes)), layout=layout, stages_cold=stages_cold,
+                   annex_pages=sum(map(page_count, annexes)), layout=layout, instructions=instructions,
+                   stages_cold=stages_cold,
                    stages_warm=stages_warm, scaling=scaling, preview=preview)
 
 

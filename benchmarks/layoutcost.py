@@ -1,8 +1,10 @@
 """Turn composed HTML into WeasyPrint's cost per page: layout (`render`) and PDF writing apart, and
-the layout's cost beside the same HTML set as plain text (plain.css)."""
+the layout's cost beside the same HTML set as plain text (plain.css), in seconds and in instructions."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -29,6 +31,17 @@ class LayoutCost:
 
 
 PLAIN_STYLESHEET = Path(__file__).with_name("plain.css")
+RENDER_ONCE = Path(__file__).with_name("render_once.py")
+VALGRIND = "valgrind"
+
+
+@dataclass(frozen=True)
+class LayoutInstructions:
+    """Instructions one render executes, counted by callgrind: the same on any load, unlike seconds."""
+
+    layout: int
+    plain: int
+    """The same HTML with plain.css."""
 
 
 def measure_layout(composed: ComposedFile, fonts: Path, runs: int) -> LayoutCost:
@@ -86,3 +99,31 @@ def _fonts(layout: Path, folder: Path):
 
 def _since(started: float) -> Run:
     return Run(time.perf_counter() - started, 0.0)
+
+
+def count_instructions(composed: ComposedFile, layout: Path, python: Path) -> LayoutInstructions | str:
+    """Count the instructions of a render with the layout and with plain.css, each in its own process
+    under callgrind, less those of a process that stops before rendering; or say why not counted."""
+    import subprocess
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    if shutil.which(VALGRIND) is None:
+        return "not counted: valgrind is not installed"
+    with tempfile.TemporaryDirectory(prefix="kcvs-bench-plain-") as folder:
+        plain = _plain_layout(layout / "fonts", Path(folder))
+        runs = [(layout, "--setup-only"), (layout, "--render"), (plain, "--render")]
+
+        def collected(run: tuple[Path, str]) -> int:
+            # A fixed hash seed: Python's string hashing would otherwise vary the count a little.
+            done = subprocess.run([VALGRIND, "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python),
+                                   str(RENDER_ONCE), str(composed.html), str(run[0]), run[1]],
+                                  capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+            found = re.search(r"Collected : (\d+)", done.stderr)
+            if done.returncode != 0 or found is None:
+                raise RuntimeError(f"callgrind failed:\n{done.stderr[-2000:]}")
+            return int(found[1])
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            setup, ours, theirs = pool.map(collected, runs)
+    return LayoutInstructions(ours - setup, theirs - setup)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from layoutcost import LayoutCost
+from layoutcost import LayoutCost, LayoutInstructions
 from stages import IMPORTS, TOTAL
 from timing import Run, Summary
 
@@ -45,6 +45,8 @@ class Results:
     """Whole-process runs by name (bench.py, baseline.py), in round order; None for what could not be measured."""
     annex_pages: int
     layout: LayoutCost
+    instructions: LayoutInstructions | str
+    """The layout's and plain text's instructions, or why they were not counted."""
     stages_cold: dict[str, float | None]
     stages_warm: dict[str, float | None]
     scaling: Scaling
@@ -96,6 +98,7 @@ def figures_table(results: Results) -> str:
                   "alternating with it", layout.plain_render, layout.plain_pages),
         f"| the layout's cost against plain text's, for the whole document | | | | | | "
         f"{layout.render.median / layout.plain_render.median:.2f}× | |",
+        _instructions_row(results.instructions, layout),
         _per_page("the same document's `write_pdf(pdf_variant=\"pdf/ua-1\")`", layout.write_tagged, layout.pages),
         _per_page("the same document's `write_pdf()`", layout.write_plain, layout.pages),
         _row(f"web edition ×1 ({results.scaling.pages_one} pages), empty build/", results.scaling.one),
@@ -174,6 +177,15 @@ def _scaling_row(scaling: Scaling) -> str:
     return _row(f"web edition ×{scaling.factor} ({scaling.pages_many} pages), empty build/", scaling.many,
                 f"{ratio:.1f}× the ×1 time, {per_page:.2f}× its time per page",
                 _target(ratio, SCALE_TARGET, "×"))
+
+
+def _instructions_row(counted: LayoutInstructions | str, layout: LayoutCost) -> str:
+    label = "the same two layouts in instructions (callgrind: the same on any load)"
+    if isinstance(counted, str):
+        return f"| {label} | {counted} | | | | | | |"
+    return (f"| {label} | {counted.layout / 1e9:.2f} G, plain text {counted.plain / 1e9:.2f} G | | 1 | | | "
+            f"{counted.layout / counted.plain:.2f}× plain text; {counted.layout / layout.pages / 1e6:.0f} M/page "
+            f"against {counted.plain / layout.plain_pages / 1e6:.0f} M/page | |")
 
 
 def _preview_row(preview: Summary | str) -> str:
