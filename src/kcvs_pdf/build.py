@@ -42,11 +42,11 @@ def build(project: Project, edition: Edition, diagnostics: Diagnostics, strict: 
     # WeasyPrint loads in the renderer's own process while this one checks.
     with renderer or start_renderer() as renderer:
         drafted = check_sources(project, diagnostics, edition, progress)
-        rendering = None
-        if drafted is not None and drafted.composed is not None and not diagnostics.failed(strict):
-            rendering = _start_render(project, drafted.report, drafted.composed, progress, renderer)
         if drafted is None:
             diagnostics.raise_if_errors(strict)
+        rendering = None
+        if drafted.composed is not None and not diagnostics.failed(strict):
+            rendering = _start_render(project, drafted.report, drafted.composed, progress, renderer)
         progress("Inspecting annexes")
         # The render needs only to know which annexes are bundled, which a refused file cannot
         # change without failing the build: so the files are inspected while it runs, on the

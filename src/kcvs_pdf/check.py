@@ -49,6 +49,7 @@ class Drafted:
     stamp: DraftStamp | None
     edition: Edition
     composed: ComposedReport | None
+    """None when the layout's templates failed (the problems are in the diagnostics)."""
 
 
 def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
