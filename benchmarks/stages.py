@@ -24,13 +24,13 @@ STAGES = (
     ("check: labels, glyphs, approvals", ("kcvs_pdf.layout.labels:load_labels",
                                           "kcvs_pdf.layout.glyphs:check_glyphs",
                                           "kcvs_pdf.sources.approval:check_approvals")),
-    ("check: compose HTML with the annexes expected", ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check_sources",)),
+    ("check: compose HTML with the annexes expected", ("kcvs_pdf.check:_composed@kcvs_pdf.check:check_sources",)),
     # The render runs in the renderer, a worker forked when the build starts (layout/bounded.py):
     # its WeasyPrint import, layout and write_pdf happen there, out of this profile's sight.
     # It starts once the sources are checked; meanwhile this process inspects the annexes.
     ("check: annex inspection (the render goes on meanwhile)", ("kcvs_pdf.annexes.plan:collect_annexes",)),
     ("check: compose HTML again with the annexes inspected",
-     ("kcvs_pdf.layout.compose:compose_html@kcvs_pdf.check:check_annexes",)),
+     ("kcvs_pdf.check:_composed@kcvs_pdf.check:check_annexes",)),
     ("wait for the render to end (rest of its import, fonts, layout, write_pdf)",
      ("kcvs_pdf.layout.render:Rendering.result@kcvs_pdf.build:build_checked",)),
     ("images: downsample check", ("kcvs_pdf.pdf.images:downsample_images",)),
@@ -59,10 +59,9 @@ def profile_stages(project: Path, edition: str) -> dict[str, float | None]:
     imports = time.perf_counter() - started
     from kcvs_pdf.build import build
     from kcvs_pdf.errors import Diagnostics
+    from kcvs_pdf.layout.render import start_renderer
     from kcvs_pdf.model import Edition
     from kcvs_pdf.project import open_project
-
-    from kcvs_pdf.layout.render import start_renderer
 
     opened = open_project(project, None, None)
     # Started before profiling, as `kcvs-pdf build` starts it before its imports: a worker forked

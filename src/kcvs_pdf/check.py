@@ -7,6 +7,7 @@ the PDF stages), so that `check` answers in well under a second.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,16 +41,18 @@ class Checked:
 
 @dataclass(frozen=True)
 class Drafted:
-    """What `check` finds before it inspects annex files: the report composed with the annexes expected."""
+    """What `check` finds before it inspects annex files, with the report composed early if asked."""
 
     report: Report
     labels: Labels
-    expected: AnnexPlan
-    """The annexes as they will be if every file yet to be inspected passes (expected_annexes)."""
     stamp: DraftStamp | None
     edition: Edition
-    composed: ComposedReport | None
-    """None when the layout's templates failed (the problems are in the diagnostics)."""
+    expected: AnnexPlan | None = None
+    """The annexes as they will be if every file yet to be inspected passes (expected_annexes);
+    None when the report is composed only once they are inspected."""
+    composed: ComposedReport | None = None
+    """The report composed with the expected annexes; None when not composed early, or when the
+    layout's templates failed (the problems are then in the diagnostics)."""
 
 
 def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = None, strict: bool = False,
@@ -61,7 +64,7 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
     and unapproved sections are warnings; a final edition makes them errors; a draft shows them
     on its approval sheet instead.
     """
-    drafted = check_sources(project, diagnostics, edition, progress)
+    drafted = check_sources(project, diagnostics, edition, progress, compose=False)
     if drafted is None:
         return None
     progress("Inspecting annexes")
@@ -69,9 +72,13 @@ def check(project: Project, diagnostics: Diagnostics, edition: Edition | None = 
 
 
 def check_sources(project: Project, diagnostics: Diagnostics, edition: Edition | None = None,
-                  progress: Progress = lambda message: None) -> Drafted | None:
-    """Validate sources and layout and compose the report, inspecting no annex file; None when
-    the sources cannot be read at all. `check_annexes` finishes the check."""
+                  progress: Progress = lambda message: None, compose: bool = True) -> Drafted | None:
+    """Validate sources and layout, inspecting no annex file; None when the sources cannot be read
+    at all. `check_annexes` finishes the check.
+
+    With `compose`, the report is composed now with the annexes expected, so that a build can
+    render it while the annex files are inspected; else it is composed once they are.
+    """
     progress("Checking sources and layout")
     report = load_report(project.sources, diagnostics)
     if report is None:
@@ -82,22 +89,31 @@ def check_sources(project: Project, diagnostics: Diagnostics, edition: Edition |
     check_glyphs(report, project.layout, diagnostics)
     if edition is None or edition.is_final:
         check_approvals(report, diagnostics, as_errors=edition is not None)
-    expected = expected_annexes(report, project, edition_checked, project.annex_cache)
     stamp = draft_stamp(project.root, (project.sources, project.layout)) if edition is Edition.DRAFT else None
-    composed = compose_html(report, expected, project.layout, edition_checked, labels, diagnostics, stamp) \
-        if labels else None
-    return Drafted(report, labels, expected, stamp, edition_checked, composed)
+    drafted = Drafted(report, labels, stamp, edition_checked)
+    if not compose:
+        return drafted
+    expected = expected_annexes(report, project, edition_checked, project.annex_cache)
+    return dataclasses.replace(drafted, expected=expected, composed=_composed(project, drafted, expected, diagnostics))
 
 
 def check_annexes(project: Project, drafted: Drafted, diagnostics: Diagnostics, strict: bool = False,
                   parallel: int = 0) -> Checked | None:
     """Inspect the annex files `drafted` expects (`parallel` at a time, 0: one per core) and
     return everything checked, composed with the annexes as they are; None on any error."""
-    report = drafted.report
-    plan = collect_annexes(report, project, drafted.edition, project.annex_cache, diagnostics, strict, parallel)
-    if diagnostics.errors:
-        return None
-    composed = drafted.composed if plan == drafted.expected else \
-        compose_html(report, plan, project.layout, drafted.edition, drafted.labels, diagnostics, drafted.stamp)
-    return None if diagnostics.errors else Checked(report, drafted.labels, plan, drafted.stamp, drafted.edition,
-                                                   composed)
+    plan = collect_annexes(drafted.report, project, drafted.edition, project.annex_cache, diagnostics, strict,
+                           parallel)
+    if drafted.expected is None:
+        composed = _composed(project, drafted, plan, diagnostics)
+    elif diagnostics.errors:
+        return None  # the early composition reported its own problems
+    else:
+        composed = drafted.composed if plan == drafted.expected else _composed(project, drafted, plan, diagnostics)
+    return None if diagnostics.errors else Checked(drafted.report, drafted.labels, plan, drafted.stamp,
+                                                   drafted.edition, composed)
+
+
+def _composed(project: Project, drafted: Drafted, annexes: AnnexPlan, diagnostics: Diagnostics) -> ComposedReport | None:
+    """Return the report composed with annexes; None when the labels or the templates failed."""
+    return compose_html(drafted.report, annexes, project.layout, drafted.edition, drafted.labels, diagnostics,
+                        drafted.stamp) if drafted.labels else None
