@@ -218,7 +218,7 @@ def review_build(tmp_path_factory) -> Path:
     Returns the project folder; tests that change it work on a copy (`copy_project`).
     """
     root = review_project(tmp_path_factory.mktemp("review") / "project",
-                          annexes={"alfa bijlage.pdf": CORPUS / "annotations-text-highlight-ink.pdf"})
+                          annexes={"alfa bijlage.pdf": FIXTURE_ANNEXES / "annotations-text-highlight-ink.pdf"})
     result = run_cli(root, "build")
     assert result.exit_code == 0, result.output
     return root

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from annotate import Annotator, bounding, find_words
-from conftest import CORPUS, REPO, ROOTS, copy_project, run_cli
+from conftest import FIXTURE_ANNEXES, REPO, ROOTS, copy_project, run_cli
 from pypdf import PdfReader
 
 from kcvs_pdf.pdf.provenance import read
@@ -146,7 +146,7 @@ def test_markdown_gives_a_table_with_a_row_per_comment(reviewed):
 
 
 def test_a_pdf_without_kcvs_data_exits_1_with_a_clear_message(tmp_path):
-    shutil.copyfile(CORPUS / "annotations-text-highlight-ink.pdf", tmp_path / "vreemd.pdf")
+    shutil.copyfile(FIXTURE_ANNEXES / "annotations-text-highlight-ink.pdf", tmp_path / "vreemd.pdf")
     result = run_cli(tmp_path, "comments", "vreemd.pdf", "--layout", str(Path(__file__).parents[1] / "layouts/default"))
     assert result.exit_code == 1
     assert "vreemd.pdf carries no KCVS report data: it was not built by kcvs-pdf" in result.output

@@ -12,7 +12,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import (
-    CORPUS,
+    FIXTURE_ANNEXES,
     REVIEW_CHAPTERS,
     REVIEW_SECTIONS,
     copy_project,
@@ -198,7 +198,7 @@ def project_built_twice(review_build, tmp_path):
 
 def test_a_pdf_without_kcvs_data_exits_1_and_says_so(review_build, tmp_path):
     root = copy_project(review_build, tmp_path / "project")
-    shutil.copyfile(CORPUS / "plain-a4-4-pages.pdf", root / "ander.pdf")
+    shutil.copyfile(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf", root / "ander.pdf")
     result = run_cli(root, "diff", "build/testverslag-2023.pdf", "ander.pdf")
     assert result.exit_code == 1
     assert "ander.pdf carries no KCVS report data: it was not built by kcvs-pdf" in result.stderr

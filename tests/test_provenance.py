@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import CORPUS, REVIEW_SECTIONS, copy_project, review_project, run_cli
+from conftest import FIXTURE_ANNEXES, REVIEW_SECTIONS, copy_project, review_project, run_cli
 from pdfcheck import outline, page_labels
 from pypdf import PdfReader
 
@@ -73,7 +73,7 @@ def test_bundled_annexes_are_embedded_with_pages_labels_and_their_own_annotation
     assert (annex.number, annex.title, annex.source) == (1, "Alfa werkgroep", "sources/annexes/alfa bijlage.pdf")
     assert (annex.first_page, annex.last_page) == (len(reader.pages) - 1, len(reader.pages) - 1)
     assert annex.page_labels == ("B1-1",)
-    corpus = PdfReader(CORPUS / "annotations-text-highlight-ink.pdf")
+    corpus = PdfReader(FIXTURE_ANNEXES / "annotations-text-highlight-ink.pdf")
     assert [a.subtype for a in annex.annotations] == [str(a.get_object()["/Subtype"])[1:]
                                                       for a in corpus.pages[0]["/Annots"]]
     assert {a.page for a in annex.annotations} == {annex.first_page}
@@ -127,7 +127,7 @@ def test_the_revision_is_the_last_commit_of_the_sources_and_absent_after_an_edit
 
 def test_a_pdf_not_built_by_kcvs_pdf_or_by_a_newer_format_is_refused_with_a_reason(built, tmp_path):
     with pytest.raises(NotBuiltError, match="carries no KCVS report data: it was not built by kcvs-pdf"):
-        read(CORPUS / "plain-a4-4-pages.pdf")
+        read(FIXTURE_ANNEXES / "plain-a4-4-pages.pdf")
     newer = tmp_path / "nieuwer.pdf"
     with pikepdf.open(built) as pdf:
         pdf.Root.KCVSReport.Version = 2
@@ -135,7 +135,7 @@ def test_a_pdf_not_built_by_kcvs_pdf_or_by_a_newer_format_is_refused_with_a_reas
     with pytest.raises(NotBuiltError, match="format 2; this kcvs-pdf reads format 1"):
         read(newer)
     with pytest.raises(NotBuiltError, match="cannot be read as a PDF"):
-        read(CORPUS / "not-a-pdf-html-error-page.pdf")
+        read(FIXTURE_ANNEXES / "not-a-pdf-html-error-page.pdf")
 
 
 def test_a_drafts_approval_sheet_belongs_to_no_section(project):
